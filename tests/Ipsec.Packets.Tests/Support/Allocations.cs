@@ -1,0 +1,24 @@
+using System;
+
+namespace Ipsec.Packets.Tests.Support;
+
+/// <summary>Measures managed allocations of warmed-up calls on the current thread.</summary>
+public static class Allocations
+{
+    /// <summary>Runs <paramref name="action"/> a few times to warm it up, then returns the bytes allocated by <paramref name="iterations"/> more calls.</summary>
+    public static long Measure(Action action, int iterations = 100)
+    {
+        for (int i = 0; i < 5; i++)
+        {
+            action();
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < iterations; i++)
+        {
+            action();
+        }
+
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+}

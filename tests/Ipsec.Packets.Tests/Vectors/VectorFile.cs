@@ -1,0 +1,101 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text.Json;
+
+namespace Ipsec.Packets.Tests.Vectors;
+
+/// <summary>
+/// Loads the verified known-answer vectors from <c>../shared/vectors/</c> (beside the repository root), or from the
+/// folder named by the IPSEC_VECTORS_DIR environment variable.
+/// </summary>
+public static class VectorFile
+{
+    private static readonly Dictionary<string, IReadOnlyList<Vector>> s_cache = new();
+
+    public static string Directory
+    {
+        get
+        {
+            string? overridden = Environment.GetEnvironmentVariable("IPSEC_VECTORS_DIR");
+            if (!string.IsNullOrEmpty(overridden))
+            {
+                return overridden;
+            }
+
+            DirectoryInfo? dir = new(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Ipsec.Packets.sln")))
+            {
+                dir = dir.Parent;
+            }
+
+            if (dir?.Parent is null)
+            {
+                throw new DirectoryNotFoundException("Cannot find the repository root (Ipsec.Packets.sln) above " + AppContext.BaseDirectory);
+            }
+
+            return Path.Combine(dir.Parent.FullName, "shared", "vectors");
+        }
+    }
+
+    /// <summary>Every vector of a file such as <c>cipher-kat.json</c>.</summary>
+    public static IReadOnlyList<Vector> Load(string fileName)
+    {
+        lock (s_cache)
+        {
+            if (!s_cache.TryGetValue(fileName, out IReadOnlyList<Vector>? vectors))
+            {
+                using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(Directory, fileName)));
+                var list = new List<Vector>();
+                foreach (JsonElement element in doc.RootElement.GetProperty("vectors").EnumerateArray())
+                {
+                    list.Add(new Vector(element.Clone()));
+                }
+
+                vectors = list;
+                s_cache[fileName] = vectors;
+            }
+
+            return vectors;
+        }
+    }
+
+    /// <summary>NUnit TestCaseSource helper: one case per vector, named by its id.</summary>
+    public static IEnumerable<NUnit.Framework.TestCaseData> Cases(string fileName, Func<Vector, bool>? filter = null)
+    {
+        foreach (Vector v in Load(fileName))
+        {
+            if (filter is null || filter(v))
+            {
+                yield return new NUnit.Framework.TestCaseData(v).SetName(v.Id);
+            }
+        }
+    }
+}
+
+/// <summary>One vector: typed accessors over its JSON fields.</summary>
+public sealed class Vector
+{
+    private readonly JsonElement _element;
+
+    public Vector(JsonElement element) => _element = element;
+
+    public string Id => Str("id");
+
+    public bool Has(string name) =>
+        _element.TryGetProperty(name, out JsonElement e) && e.ValueKind != JsonValueKind.Null &&
+        !(e.ValueKind == JsonValueKind.String && e.GetString()!.Length == 0);
+
+    public string Str(string name) =>
+        _element.TryGetProperty(name, out JsonElement e) && e.ValueKind == JsonValueKind.String ? e.GetString()! : "";
+
+    public byte[] Hex(string name) => Convert.FromHexString(Str(name));
+
+    public ulong ULong(string name) => _element.GetProperty(name).GetUInt64();
+
+    public int Int(string name) => _element.GetProperty(name).GetInt32();
+
+    public bool Bool(string name) => _element.TryGetProperty(name, out JsonElement e) && e.ValueKind == JsonValueKind.True;
+
+    public override string ToString() => Id;
+}
