@@ -1,0 +1,531 @@
+using System;
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Threading;
+using Ipsec.Packets.Crypto;
+using Ipsec.Packets.Internal;
+using Ipsec.Packets.Sequencing;
+using Ipsec.Packets.Wire;
+
+namespace Ipsec.Packets;
+
+/// <summary>
+/// One ESP security association (RFC 4303): protects payloads into ESP packets and unprotects ESP packets back into
+/// payloads, with the SA's algorithms, sequence numbers and anti-replay window. Works on the ESP layer (SPI to ICV);
+/// transport and tunnel mode put the IP headers around it.
+/// </summary>
+/// <remarks>
+/// <para>Thread-safe: any number of threads may protect and unprotect at once. Outbound sequence numbers are handed out
+/// atomically; the replay window accepts each sequence number at most once. Nothing allocates per packet.</para>
+/// <para>Unprotect never throws for packet bytes: every outcome is an <see cref="IpsecStatus"/>. The order is the RFC's:
+/// SPI, replay check, ICV (before any decryption for non-AEAD algorithms), decryption, padding check, and only then the
+/// window update. A failed packet leaves the SA as it was and its output cleared.</para>
+/// </remarks>
+public sealed class EspSecurityAssociation : IDisposable
+{
+    private const byte NoNextHeader = 59;
+    private const int MaxIcvSize = 64;
+
+    private readonly AeadTransform? _aead;
+    private readonly CipherTransform? _cipher;
+    private readonly IntegrityTransform? _integrity;
+    private readonly OutboundSequenceCounter _outbound;
+    private readonly AntiReplayWindow _window;
+    private readonly SecurityAssociationCounters _counters = new();
+    private readonly int _ivSize;
+    private readonly int _icvSize;
+    private readonly int _blockSize;
+    private readonly int _alignment;
+    private readonly bool _esn;
+    private readonly bool _gmac;
+    private readonly bool _implicitIv;
+    private int _disposed;
+
+    /// <summary>Creates the SA and builds its key schedules.</summary>
+    /// <param name="options">The SA configuration; its keys are copied.</param>
+    /// <exception cref="ArgumentException">A key has the wrong size, or the algorithms do not fit together; the message names the field.</exception>
+    public EspSecurityAssociation(EspSecurityAssociationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        EncryptionAlgorithm encryption = options.Encryption ?? throw new ArgumentException("Encryption must be set.", nameof(options));
+        IntegrityAlgorithm? integrity = options.Integrity;
+        Validate(options, encryption, integrity);
+
+        Spi = options.Spi;
+        Encryption = encryption;
+        Integrity = integrity;
+        _esn = options.ExtendedSequenceNumbers;
+        _gmac = encryption.TransformId == EncryptionTransformId.NullAuthAesGmac;
+        _implicitIv = options.ImplicitIv;
+        _ivSize = _implicitIv ? 0 : encryption.IvSize;
+        _blockSize = encryption.BlockSize;
+        _alignment = encryption.PaddingAlignment;
+        TfcPaddingLength = options.TfcPaddingLength;
+        _outbound = new OutboundSequenceCounter(_esn, options.InitialOutboundSequenceNumber);
+        _window = new AntiReplayWindow(options.ReplayWindowSize, options.InitialInboundSequenceNumber);
+
+        if (encryption.IsAead)
+        {
+            _aead = AeadFactory.Create(encryption, options.EncryptionKey.Span);
+            _icvSize = encryption.IcvSize;
+        }
+        else
+        {
+            _cipher = CipherFactory.Create(encryption, options.EncryptionKey.Span);
+            if (integrity is not null)
+            {
+                try
+                {
+                    _integrity = IntegrityFactory.Create(integrity, options.IntegrityKey.Span);
+                }
+                catch
+                {
+                    _cipher.Dispose();
+                    throw;
+                }
+
+                _icvSize = integrity.IcvSize;
+            }
+        }
+    }
+
+    /// <summary>The Security Parameters Index.</summary>
+    public uint Spi { get; }
+
+    /// <summary>The encryption or combined-mode algorithm.</summary>
+    public EncryptionAlgorithm Encryption { get; }
+
+    /// <summary>The integrity algorithm, or null with AEAD (or a confidentiality-only SA).</summary>
+    public IntegrityAlgorithm? Integrity { get; }
+
+    /// <summary>True with 64-bit extended sequence numbers.</summary>
+    public bool ExtendedSequenceNumbers => _esn;
+
+    /// <summary>True when the IV is implicit (RFC 8750) and not carried in the packet.</summary>
+    public bool ImplicitIv => _implicitIv;
+
+    /// <summary>The anti-replay window size in packets (0 when off).</summary>
+    public int ReplayWindowSize => _window.Size;
+
+    /// <summary>The TFC padding target in bytes (0 when off).</summary>
+    public int TfcPaddingLength { get; }
+
+    /// <summary>The IV carried in each packet, in bytes.</summary>
+    public int IvSize => _ivSize;
+
+    /// <summary>The ICV carried in each packet, in bytes.</summary>
+    public int IcvSize => _icvSize;
+
+    /// <summary>The bytes before the payload: SPI, sequence number and IV. Protect in place expects the payload at this offset.</summary>
+    public int HeaderLength => EspHeader.Length + _ivSize;
+
+    /// <summary>The most bytes ESP adds after a payload: TFC padding aside, padding, pad length, next header and ICV.</summary>
+    public int MaximumTrailerLength => _alignment - 1 + EspTrailer.FixedLength + _icvSize;
+
+    /// <summary>The last outbound sequence number used (0 before the first packet).</summary>
+    public ulong OutboundSequenceNumber => _outbound.LastUsed;
+
+    /// <summary>The highest inbound sequence number accepted (0 before the first packet).</summary>
+    public ulong HighestInboundSequenceNumber => _window.Highest;
+
+    /// <summary>The SA's counters.</summary>
+    public SecurityAssociationStatistics Statistics => _counters.Snapshot();
+
+    internal SecurityAssociationCounters Counters => _counters;
+
+    /// <summary>The length of the ESP packet that <see cref="Protect"/> makes from a payload.</summary>
+    /// <param name="payloadLength">The payload length in bytes.</param>
+    /// <param name="nextHeader">The payload's protocol (decides whether TFC padding applies).</param>
+    /// <returns>The ESP packet length in bytes, SPI to ICV.</returns>
+    public int GetProtectedLength(int payloadLength, byte nextHeader)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(payloadLength);
+        int padded = payloadLength + GetTfcPadding(payloadLength, nextHeader);
+        return HeaderLength + padded + EspTrailer.GetPadLength(padded, _alignment) + EspTrailer.FixedLength + _icvSize;
+    }
+
+    /// <summary>
+    /// Protects <paramref name="payload"/> into an ESP packet at the start of <paramref name="destination"/>.
+    /// For in-place work, put the payload at <c>destination[HeaderLength..]</c> and pass that slice as <paramref name="payload"/>.
+    /// </summary>
+    /// <param name="payload">The payload: the transport segment (transport mode) or the inner IP packet (tunnel mode).</param>
+    /// <param name="nextHeader">The payload's IP protocol number (4 or 41 in tunnel mode).</param>
+    /// <param name="destination">Where the ESP packet goes; needs <see cref="GetProtectedLength"/> bytes.</param>
+    /// <param name="bytesWritten">The ESP packet length, or 0 on failure.</param>
+    /// <returns><see cref="IpsecStatus.Success"/>, <see cref="IpsecStatus.DestinationTooSmall"/> or <see cref="IpsecStatus.SequenceExhausted"/>.</returns>
+    /// <exception cref="ArgumentException">The buffers overlap other than in the in-place layout.</exception>
+    /// <exception cref="ObjectDisposedException">The SA was disposed.</exception>
+    public IpsecStatus Protect(ReadOnlySpan<byte> payload, byte nextHeader, Span<byte> destination, out int bytesWritten) =>
+        ProtectCore(payload, nextHeader, destination, default, out bytesWritten);
+
+    /// <summary>
+    /// Sends a dummy packet (RFC 4303 §2.6): <paramref name="dummyPayloadLength"/> random bytes with Next Header 59,
+    /// protected like traffic, which the receiver authenticates and drops.
+    /// </summary>
+    /// <param name="dummyPayloadLength">The length of the random payload in bytes.</param>
+    /// <param name="destination">Where the ESP packet goes.</param>
+    /// <param name="bytesWritten">The ESP packet length, or 0 on failure.</param>
+    /// <returns>As for <see cref="Protect"/>.</returns>
+    public IpsecStatus ProtectDummy(int dummyPayloadLength, Span<byte> destination, out int bytesWritten)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(dummyPayloadLength);
+        ThrowIfDisposed();
+        if (destination.Length < GetProtectedLength(dummyPayloadLength, NoNextHeader))
+        {
+            bytesWritten = 0;
+            return IpsecStatus.DestinationTooSmall;
+        }
+
+        Span<byte> payload = destination.Slice(HeaderLength, dummyPayloadLength);
+        RandomNumberGenerator.Fill(payload);
+        return ProtectCore(payload, NoNextHeader, destination, default, out bytesWritten);
+    }
+
+    /// <summary>Protects with a fixed explicit IV: for known-answer tests only, never for traffic.</summary>
+    internal IpsecStatus ProtectWithIv(ReadOnlySpan<byte> payload, byte nextHeader, Span<byte> destination, ReadOnlySpan<byte> iv, out int bytesWritten) =>
+        ProtectCore(payload, nextHeader, destination, iv, out bytesWritten);
+
+    private IpsecStatus ProtectCore(ReadOnlySpan<byte> payload, byte nextHeader, Span<byte> destination, ReadOnlySpan<byte> fixedIv, out int bytesWritten)
+    {
+        bytesWritten = 0;
+        ThrowIfDisposed();
+        int headerLength = HeaderLength;
+        bool inPlace = false;
+        if (payload.Overlaps(destination, out int offset))
+        {
+            if (offset != -headerLength)
+            {
+                ThrowHelper.ThrowOverlap(nameof(payload));
+            }
+
+            inPlace = true;
+        }
+
+        int tfc = GetTfcPadding(payload.Length, nextHeader);
+        int padded = payload.Length + tfc;
+        int padLength = EspTrailer.GetPadLength(padded, _alignment);
+        int encryptedLength = padded + padLength + EspTrailer.FixedLength;
+        int total = headerLength + encryptedLength + _icvSize;
+        if (destination.Length < total)
+        {
+            return IpsecStatus.DestinationTooSmall;
+        }
+
+        if (!_outbound.TryNext(out ulong sequenceNumber))
+        {
+            Interlocked.Increment(ref _counters.SequenceExhaustedDrops);
+            return IpsecStatus.SequenceExhausted;
+        }
+
+        Span<byte> packet = destination[..total];
+        BinaryPrimitives.WriteUInt32BigEndian(packet, Spi);
+        BinaryPrimitives.WriteUInt32BigEndian(packet[EspHeader.Field.SequenceNumber..], (uint)sequenceNumber);
+        Span<byte> encrypted = packet.Slice(headerLength, encryptedLength);
+        if (!inPlace)
+        {
+            payload.CopyTo(encrypted);
+        }
+
+        encrypted.Slice(payload.Length, tfc).Clear();
+        new EspTrailer((byte)padLength, nextHeader).TryWrite(encrypted[padded..]);
+        Span<byte> icv = packet[(headerLength + encryptedLength)..];
+        Span<byte> iv = packet.Slice(EspHeader.Length, _ivSize);
+
+        if (_aead is not null)
+        {
+            Span<byte> nonceIv = stackalloc byte[8];
+            if (fixedIv.Length == 8)
+            {
+                fixedIv.CopyTo(nonceIv);
+            }
+            else
+            {
+                BinaryPrimitives.WriteUInt64BigEndian(nonceIv, sequenceNumber);
+            }
+
+            nonceIv.CopyTo(iv);
+            Span<byte> aad = stackalloc byte[12];
+            aad = WriteAad(aad, sequenceNumber);
+            if (_gmac)
+            {
+                _aead.Seal(nonceIv, aad, packet.Slice(EspHeader.Length, _ivSize + encryptedLength), default, default, icv);
+            }
+            else
+            {
+                _aead.Seal(nonceIv, aad, default, encrypted, encrypted, icv);
+            }
+        }
+        else
+        {
+            if (fixedIv.Length == _ivSize && _ivSize != 0)
+            {
+                fixedIv.CopyTo(iv);
+            }
+            else
+            {
+                _cipher!.CreateIv(sequenceNumber, iv);
+            }
+
+            _cipher!.Encrypt(iv, encrypted, encrypted);
+            if (_integrity is not null)
+            {
+                Span<byte> high = stackalloc byte[4];
+                BinaryPrimitives.WriteUInt32BigEndian(high, (uint)(sequenceNumber >> 32));
+                _integrity.Compute(packet[..(headerLength + encryptedLength)], _esn ? high : default, icv);
+            }
+        }
+
+        _counters.Protected(payload.Length);
+        bytesWritten = total;
+        return IpsecStatus.Success;
+    }
+
+    /// <summary>
+    /// Verifies and decrypts one ESP packet (SPI to ICV), writing the payload at the start of <paramref name="destination"/>.
+    /// For in-place work pass <c>packet[HeaderLength..]</c> as <paramref name="destination"/>.
+    /// </summary>
+    /// <param name="packet">The ESP packet from the SPI to the end of the ICV.</param>
+    /// <param name="destination">Where the payload goes; needs the encrypted part's length (the packet less header, IV and ICV).</param>
+    /// <param name="result">The payload length, next header and sequence number; default on failure.</param>
+    /// <returns>
+    /// <see cref="IpsecStatus.Success"/>; or <see cref="IpsecStatus.Truncated"/>, <see cref="IpsecStatus.Malformed"/>,
+    /// <see cref="IpsecStatus.UnknownSpi"/>, <see cref="IpsecStatus.Replayed"/>, <see cref="IpsecStatus.AuthenticationFailed"/>,
+    /// <see cref="IpsecStatus.BadPadding"/>, <see cref="IpsecStatus.DummyPacket"/> or <see cref="IpsecStatus.DestinationTooSmall"/>,
+    /// after which the SA is unchanged (but for its counters) and the destination bytes written are cleared.
+    /// </returns>
+    /// <exception cref="ArgumentException">The buffers overlap other than in the in-place layout.</exception>
+    /// <exception cref="ObjectDisposedException">The SA was disposed.</exception>
+    public IpsecStatus Unprotect(ReadOnlySpan<byte> packet, Span<byte> destination, out EspUnprotectResult result)
+    {
+        result = default;
+        ThrowIfDisposed();
+        int headerLength = HeaderLength;
+        bool inPlace = false;
+        if (packet.Overlaps(destination, out int offset))
+        {
+            if (offset != headerLength)
+            {
+                ThrowHelper.ThrowOverlap(nameof(destination));
+            }
+
+            inPlace = true;
+        }
+
+        if (!EspPacket.TryCreate(packet, _ivSize, _icvSize, _blockSize, out EspPacket esp))
+        {
+            Interlocked.Increment(ref _counters.MalformedDrops);
+            return packet.Length < headerLength + EspPacket.MinimumEncryptedLength + _icvSize ? IpsecStatus.Truncated : IpsecStatus.Malformed;
+        }
+
+        if (esp.Spi != Spi)
+        {
+            return IpsecStatus.UnknownSpi;
+        }
+
+        ulong sequenceNumber = _esn
+            ? SequenceNumberInference.Infer(esp.SequenceNumber, _window.Highest, _window.Size)
+            : esp.SequenceNumber;
+        if (!_window.Check(sequenceNumber))
+        {
+            Interlocked.Increment(ref _counters.ReplayDrops);
+            return IpsecStatus.Replayed;
+        }
+
+        ReadOnlySpan<byte> encrypted = esp.EncryptedData;
+        if (destination.Length < encrypted.Length)
+        {
+            return IpsecStatus.DestinationTooSmall;
+        }
+
+        Span<byte> plain = destination[..encrypted.Length];
+        if (_aead is not null)
+        {
+            Span<byte> nonceIv = stackalloc byte[8];
+            if (_implicitIv)
+            {
+                BinaryPrimitives.WriteUInt64BigEndian(nonceIv, sequenceNumber);
+            }
+            else
+            {
+                esp.Iv.CopyTo(nonceIv);
+            }
+
+            Span<byte> aad = stackalloc byte[12];
+            aad = WriteAad(aad, sequenceNumber);
+            bool authentic = _gmac
+                ? _aead.TryOpen(nonceIv, aad, packet.Slice(EspHeader.Length, _ivSize + encrypted.Length), default, esp.Icv, default)
+                : _aead.TryOpen(nonceIv, aad, default, encrypted, esp.Icv, plain);
+            if (!authentic)
+            {
+                Interlocked.Increment(ref _counters.AuthenticationFailures);
+                return IpsecStatus.AuthenticationFailed;
+            }
+
+            if (_gmac && !inPlace)
+            {
+                encrypted.CopyTo(plain);
+            }
+        }
+        else
+        {
+            if (_integrity is not null)
+            {
+                Span<byte> high = stackalloc byte[4];
+                BinaryPrimitives.WriteUInt32BigEndian(high, (uint)(sequenceNumber >> 32));
+                if (!_integrity.Verify(esp.AuthenticatedData, _esn ? high : default, esp.Icv))
+                {
+                    Interlocked.Increment(ref _counters.AuthenticationFailures);
+                    return IpsecStatus.AuthenticationFailed;
+                }
+            }
+
+            _cipher!.Decrypt(esp.Iv, encrypted, plain);
+        }
+
+        if (!EspTrailer.TryRead(plain, out EspTrailer trailer, out int payloadLength))
+        {
+            plain.Clear();
+            Interlocked.Increment(ref _counters.PaddingErrors);
+            return IpsecStatus.BadPadding;
+        }
+
+        if (!_window.TryAccept(sequenceNumber))
+        {
+            plain.Clear();
+            Interlocked.Increment(ref _counters.ReplayDrops);
+            return IpsecStatus.Replayed;
+        }
+
+        if (trailer.NextHeader == NoNextHeader)
+        {
+            plain.Clear();
+            Interlocked.Increment(ref _counters.DummyPackets);
+            return IpsecStatus.DummyPacket;
+        }
+
+        int tfcPadding = payloadLength - GetSelfDescribedLength(plain[..payloadLength], trailer.NextHeader);
+        payloadLength -= tfcPadding;
+        _counters.Unprotected(payloadLength);
+        result = new EspUnprotectResult(payloadLength, trailer.NextHeader, sequenceNumber, trailer.PadLength, tfcPadding);
+        return IpsecStatus.Success;
+    }
+
+    /// <summary>Zeroes the key material. Further use throws <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _aead?.Dispose();
+        _cipher?.Dispose();
+        _integrity?.Dispose();
+    }
+
+    /// <summary>Describes the SA without any key material.</summary>
+    /// <returns>SPI, algorithms and options.</returns>
+    public override string ToString() =>
+        $"ESP SA spi=0x{Spi:x8} {Encryption.Name}{(Integrity is null ? "" : " + " + Integrity.Name)}" +
+        $"{(_esn ? " esn" : "")}{(_implicitIv ? " implicit-iv" : "")} replay-window={_window.Size}";
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ThrowIfDisposed()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            ThrowHelper.ThrowObjectDisposed(nameof(EspSecurityAssociation));
+        }
+    }
+
+    private Span<byte> WriteAad(Span<byte> aad, ulong sequenceNumber)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(aad, Spi);
+        if (_esn)
+        {
+            BinaryPrimitives.WriteUInt64BigEndian(aad[4..], sequenceNumber);
+            return aad[..12];
+        }
+
+        BinaryPrimitives.WriteUInt32BigEndian(aad[4..], (uint)sequenceNumber);
+        return aad[..8];
+    }
+
+    private int GetTfcPadding(int payloadLength, byte nextHeader) =>
+        TfcPaddingLength > payloadLength && CarriesOwnLength(nextHeader) ? TfcPaddingLength - payloadLength : 0;
+
+    private static bool CarriesOwnLength(byte nextHeader) => nextHeader is 4 or 41 or 17;
+
+    /// <summary>The length the payload declares for itself (IPv4 total length, IPv6 40 + payload length, UDP length), or its whole length.</summary>
+    private static int GetSelfDescribedLength(ReadOnlySpan<byte> payload, byte nextHeader)
+    {
+        int declared = nextHeader switch
+        {
+            4 when payload.Length >= 20 && payload[0] >> 4 == 4 => BinaryPrimitives.ReadUInt16BigEndian(payload[2..]),
+            41 when payload.Length >= 40 && payload[0] >> 4 == 6 => 40 + BinaryPrimitives.ReadUInt16BigEndian(payload[4..]),
+            17 when payload.Length >= 8 => BinaryPrimitives.ReadUInt16BigEndian(payload[4..]),
+            _ => payload.Length,
+        };
+        int minimum = nextHeader switch { 4 => 20, 41 => 41, 17 => 8, _ => 0 };
+        return declared >= minimum && declared <= payload.Length ? declared : payload.Length;
+    }
+
+    private static void Validate(EspSecurityAssociationOptions options, EncryptionAlgorithm encryption, IntegrityAlgorithm? integrity)
+    {
+        int keyBits = (options.EncryptionKey.Length - encryption.SaltSize) * 8;
+        if (!encryption.IsValidKeySize(keyBits) || options.EncryptionKey.Length < encryption.SaltSize)
+        {
+            throw new ArgumentException(
+                $"EncryptionKey: {encryption.Name} needs a key of {string.Join(", ", encryption.KeySizesInBits.ToArray())} bits" +
+                $"{(encryption.SaltSize > 0 ? $" followed by a {encryption.SaltSize}-byte salt" : "")}; got {options.EncryptionKey.Length} bytes.",
+                nameof(options));
+        }
+
+        if (encryption.IsAead && integrity is not null)
+        {
+            throw new ArgumentException($"Integrity: {encryption.Name} is a combined-mode algorithm and takes no integrity algorithm.", nameof(options));
+        }
+
+        if (encryption.TransformId == EncryptionTransformId.Null && integrity is null)
+        {
+            throw new ArgumentException("Integrity: ENCR_NULL without an integrity algorithm gives no protection at all (RFC 4303 §3.2).", nameof(options));
+        }
+
+        if (integrity is not null)
+        {
+            if (integrity.IsGmac)
+            {
+                throw new ArgumentException($"Integrity: {integrity.Name} is for AH; ESP uses ENCR_NULL_AUTH_AES_GMAC instead.", nameof(options));
+            }
+
+            if (options.IntegrityKey.Length != integrity.KeySize)
+            {
+                throw new ArgumentException(
+                    $"IntegrityKey: {integrity.Name} needs a {integrity.KeySize}-byte key; got {options.IntegrityKey.Length} bytes.", nameof(options));
+            }
+        }
+
+        if (options.ReplayWindowSize < 0 || options.ReplayWindowSize > EspSecurityAssociationOptions.MaximumReplayWindowSize)
+        {
+            throw new ArgumentException(
+                $"ReplayWindowSize must be 0 (off) to {EspSecurityAssociationOptions.MaximumReplayWindowSize}; got {options.ReplayWindowSize}.", nameof(options));
+        }
+
+        if (options.ImplicitIv && !(encryption.IsAead && !encryption.IsAuthenticationOnly))
+        {
+            throw new ArgumentException($"ImplicitIv: RFC 8750 applies to AES-GCM, AES-CCM and ChaCha20-Poly1305, not {encryption.Name}.", nameof(options));
+        }
+
+        if (options.TfcPaddingLength < 0 || options.TfcPaddingLength > ushort.MaxValue)
+        {
+            throw new ArgumentException($"TfcPaddingLength must be 0 to 65535; got {options.TfcPaddingLength}.", nameof(options));
+        }
+
+        ulong maximum = options.ExtendedSequenceNumbers ? ulong.MaxValue : uint.MaxValue;
+        if (options.InitialOutboundSequenceNumber > maximum || options.InitialInboundSequenceNumber > maximum)
+        {
+            throw new ArgumentException("InitialOutboundSequenceNumber and InitialInboundSequenceNumber must fit the sequence number size (32 bits without ESN).", nameof(options));
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using System.Threading;
+
+namespace Ipsec.Packets.Sequencing;
+
+/// <summary>
+/// The sender's sequence number (RFC 4303 §3.3.3): unique under any number of threads and never wrapping; once the
+/// last number is used the SA is exhausted and must be rekeyed.
+/// </summary>
+internal sealed class OutboundSequenceCounter
+{
+    private readonly ulong _maximum;
+    private ulong _last;
+
+    /// <summary>Creates a counter for 32-bit or extended 64-bit sequence numbers.</summary>
+    /// <param name="extended">True for extended (64-bit) sequence numbers.</param>
+    /// <param name="lastUsed">The last number already sent (0 for a new SA).</param>
+    public OutboundSequenceCounter(bool extended, ulong lastUsed)
+    {
+        _maximum = extended ? ulong.MaxValue : uint.MaxValue;
+        _last = lastUsed;
+    }
+
+    /// <summary>The last sequence number handed out.</summary>
+    public ulong LastUsed => Volatile.Read(ref _last);
+
+    /// <summary>The largest sequence number the SA may use.</summary>
+    public ulong Maximum => _maximum;
+
+    /// <summary>Hands out the next sequence number.</summary>
+    /// <returns>False once the sequence space is exhausted; the counter does not move then.</returns>
+    public bool TryNext(out ulong sequenceNumber)
+    {
+        while (true)
+        {
+            ulong current = Volatile.Read(ref _last);
+            if (current >= _maximum)
+            {
+                sequenceNumber = 0;
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _last, current + 1, current) == current)
+            {
+                sequenceNumber = current + 1;
+                return true;
+            }
+        }
+    }
+}

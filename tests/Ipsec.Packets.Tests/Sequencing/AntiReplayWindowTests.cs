@@ -1,0 +1,161 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Ipsec.Packets.Sequencing;
+using Ipsec.Packets.Tests.Support;
+using NUnit.Framework;
+
+namespace Ipsec.Packets.Tests.Sequencing;
+
+public class AntiReplayWindowTests
+{
+    /// <summary>The reference model: a set of everything accepted and the highest number; a number is acceptable when it is new and within the window.</summary>
+    private sealed class ReferenceWindow(int size)
+    {
+        private readonly HashSet<ulong> _seen = new();
+        private ulong _top;
+
+        public bool Accept(ulong seq)
+        {
+            if (seq == 0)
+            {
+                return false;
+            }
+
+            if (size != 0 && seq <= _top && _top - seq >= (ulong)size)
+            {
+                return false;
+            }
+
+            if (size != 0 && !_seen.Add(seq))
+            {
+                return false;
+            }
+
+            _top = Math.Max(_top, seq);
+            return true;
+        }
+    }
+
+    [TestCase(1, 1)]
+    [TestCase(32, 2)]
+    [TestCase(64, 3)]
+    [TestCase(65, 4)]
+    [TestCase(1000, 5)]
+    [TestCase(4096, 6)]
+    [TestCase(65536, 7)]
+    [TestCase(1 << 20, 8)]
+    public void RandomStreamsMatchTheReferenceModel(int size, int seed)
+    {
+        var random = new Random(seed);
+        var window = new AntiReplayWindow(size);
+        var model = new ReferenceWindow(size);
+        ulong next = 1;
+        for (int i = 0; i < 200_000; i++)
+        {
+            ulong seq;
+            switch (random.Next(6))
+            {
+                case 0: seq = next++; break;                                                         // in order
+                case 1: seq = next + (ulong)random.Next(1, 3 * size + 100); next = seq + 1; break;   // jump ahead
+                case 2: seq = next > 1 ? (ulong)random.NextInt64(1, (long)next) : 1; break;         // anything old
+                case 3: seq = next > (ulong)size ? next - (ulong)size + (ulong)random.Next(-2, 3) : 1; break; // around the left edge
+                case 4: seq = next - 1; break;                                                       // duplicate of the newest
+                default: seq = next + (ulong)random.Next(0, 64); break;
+            }
+
+            bool checkOk = window.Check(seq);
+            bool accepted = checkOk && window.TryAccept(seq);
+            Assert.That(accepted, Is.EqualTo(model.Accept(seq)), $"seq {seq} at step {i}");
+        }
+    }
+
+    [Test]
+    public void CheckNeverChangesTheWindow()
+    {
+        var window = new AntiReplayWindow(64);
+        Assert.That(window.Check(10), Is.True);
+        Assert.That(window.Check(10), Is.True);
+        Assert.That(window.Highest, Is.EqualTo(0UL));
+        Assert.That(window.TryAccept(10), Is.True);
+        Assert.That(window.Check(10), Is.False);
+        Assert.That(window.TryAccept(10), Is.False);
+    }
+
+    [Test]
+    public void SequenceNumberZeroIsNeverAccepted()
+    {
+        Assert.That(new AntiReplayWindow(64).Check(0), Is.False);
+        Assert.That(new AntiReplayWindow(0).TryAccept(0), Is.False);
+    }
+
+    [Test]
+    public void WindowEdgesAreExact()
+    {
+        var window = new AntiReplayWindow(64);
+        Assert.That(window.TryAccept(1000), Is.True);
+        Assert.That(window.Check(1000 - 63), Is.True, "the oldest number inside the window");
+        Assert.That(window.Check(1000 - 64), Is.False, "the first number left of the window");
+    }
+
+    [Test]
+    public void ZeroSizeTurnsReplayProtectionOff()
+    {
+        var window = new AntiReplayWindow(0);
+        Assert.That(window.TryAccept(5), Is.True);
+        Assert.That(window.Check(5), Is.True);
+        Assert.That(window.TryAccept(5), Is.True);
+        Assert.That(window.TryAccept(1), Is.True);
+        Assert.That(window.Highest, Is.EqualTo(5UL));
+    }
+
+    [Test]
+    public void AnImportedStateTreatsEverythingUpToTheTopAsSeen()
+    {
+        var window = new AntiReplayWindow(128, highestReceived: 500);
+        Assert.That(window.Check(500), Is.False);
+        Assert.That(window.Check(450), Is.False);
+        Assert.That(window.Check(501), Is.True);
+    }
+
+    [Test]
+    public void ConcurrentReceiversAcceptEachNumberExactlyOnce()
+    {
+        var window = new AntiReplayWindow(4096);
+        const int count = 200_000;
+        int accepted = 0;
+        Parallel.For(0, 4, _ =>
+        {
+            for (ulong seq = 1; seq <= count; seq++)
+            {
+                if (window.Check(seq) && window.TryAccept(seq))
+                {
+                    Interlocked.Increment(ref accepted);
+                }
+            }
+        });
+        Assert.That(accepted, Is.EqualTo(count));
+    }
+
+    [Test]
+    public void CheckAndAcceptDoNotAllocate()
+    {
+        var window = new AntiReplayWindow(65536);
+        ulong seq = 1;
+        long bytes = Allocations.Measure(() =>
+        {
+            window.Check(seq);
+            window.TryAccept(seq);
+            seq += 3;
+        });
+        Assert.That(bytes, Is.Zero);
+    }
+
+    [Test]
+    public void SizesOutsideTheRangeAreRefused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => _ = new AntiReplayWindow(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _ = new AntiReplayWindow(AntiReplayWindow.MaximumSize + 1));
+    }
+}
