@@ -1,4 +1,5 @@
 using System;
+using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets.Crypto;
 
@@ -6,6 +7,28 @@ namespace Ipsec.Packets.Crypto;
 internal static class AeadFactory
 {
     /// <summary>Creates the transform from IKEv2 KEYMAT (key followed by the salt).</summary>
-    public static AeadTransform Create(EncryptionAlgorithm algorithm, ReadOnlySpan<byte> keyMaterial) =>
-        throw new NotSupportedException($"{algorithm.Name} is not implemented yet ({keyMaterial.Length} bytes of KEYMAT).");
+    /// <param name="algorithm">An AEAD algorithm.</param>
+    /// <param name="keyMaterial">The key followed by the salt.</param>
+    /// <param name="forceSoftware">Use the portable code paths even where AES-NI and PCLMULQDQ exist (tests).</param>
+    public static AeadTransform Create(EncryptionAlgorithm algorithm, ReadOnlySpan<byte> keyMaterial, bool forceSoftware = false)
+    {
+        ArgumentNullException.ThrowIfNull(algorithm);
+        switch (algorithm.TransformId)
+        {
+            case EncryptionTransformId.AesGcm8:
+            case EncryptionTransformId.AesGcm12:
+            case EncryptionTransformId.AesGcm16:
+            case EncryptionTransformId.NullAuthAesGmac:
+                return new AesGcmTransform(keyMaterial, algorithm.IcvSize, forceSoftware);
+            case EncryptionTransformId.AesCcm8:
+            case EncryptionTransformId.AesCcm12:
+            case EncryptionTransformId.AesCcm16:
+                return new AesCcmTransform(keyMaterial, algorithm.IcvSize, forceSoftware);
+            case EncryptionTransformId.ChaCha20Poly1305:
+                return new ChaCha20Poly1305Transform(keyMaterial);
+            default:
+                ThrowHelper.ThrowArgument($"{algorithm.Name} is not a combined-mode algorithm.", nameof(algorithm));
+                return null;
+        }
+    }
 }

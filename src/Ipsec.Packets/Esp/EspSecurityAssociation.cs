@@ -244,7 +244,11 @@ public sealed class EspSecurityAssociation : IDisposable
                 BinaryPrimitives.WriteUInt64BigEndian(nonceIv, sequenceNumber);
             }
 
-            nonceIv.CopyTo(iv);
+            if (!_implicitIv)
+            {
+                nonceIv.CopyTo(iv);
+            }
+
             Span<byte> aad = stackalloc byte[12];
             aad = WriteAad(aad, sequenceNumber);
             if (_gmac)

@@ -43,7 +43,10 @@ internal sealed class AntiReplayWindow
         _top = highestReceived;
         if (highestReceived != 0 && size != 0)
         {
+            // Everything up to the top counts as seen; the bits above it in its block are still free.
             Array.Fill(_blocks, ulong.MaxValue);
+            int topBit = (int)(highestReceived % BitsPerBlock);
+            _blocks[(highestReceived / BitsPerBlock) & _blockMask] = topBit == 63 ? ulong.MaxValue : (2UL << topBit) - 1;
         }
     }
 

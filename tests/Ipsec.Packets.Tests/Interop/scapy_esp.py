@@ -49,6 +49,8 @@ def run(job):
     for item in job.get('encrypt', []):
         packet = IP(bytes.fromhex(item['packet']))
         seq = item['seq']
+        # Scapy takes "seq_num or self.seq_num", so a low half of 0 (valid with ESN) must come through the SA's counter.
+        sa.seq_num = seq & 0xFFFFFFFF
         out = sa.encrypt(packet, seq_num=seq & 0xFFFFFFFF, esn_en=job['sa'].get('esn_en', False), esn=seq >> 32)
         result['encrypted'].append(bytes(out).hex())
     for item in job.get('decrypt', []):
