@@ -27,6 +27,8 @@ public class EspAesGcmBenchmarks
     private byte[] _tag = null!;
     private readonly byte[] _nonce = new byte[12];
     private readonly byte[] _aad = new byte[8];
+    private readonly byte[] _bouncyNonce = new byte[12];
+    private ulong _bouncyCounter;
 
     [Params(64, 1400)]
     public int PayloadSize { get; set; }
@@ -69,7 +71,9 @@ public class EspAesGcmBenchmarks
     [Benchmark(Description = "BouncyCastle GCM encrypt")]
     public int BouncyCastleEncrypt()
     {
-        _bouncy.Init(true, new AeadParameters(new KeyParameter(_key, 0, 16), 128, _nonce, _aad));
+        // BouncyCastle refuses to encrypt twice under one nonce, as it should: count through nonces like ESP does.
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(_bouncyNonce.AsSpan(4), ++_bouncyCounter);
+        _bouncy.Init(true, new AeadParameters(new KeyParameter(_key, 0, 16), 128, _bouncyNonce, _aad));
         int n = _bouncy.ProcessBytes(_payload, 0, PayloadSize, _output, 0);
         return _bouncy.DoFinal(_output, n);
     }
