@@ -16,6 +16,9 @@ internal sealed class GHash
     private static readonly Vector128<byte> s_reverse = Vector128.Create((byte)15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
 
     private Vector128<byte> _hReflected;
+    private Vector128<byte> _h2Reflected;
+    private Vector128<byte> _h3Reflected;
+    private Vector128<byte> _h4Reflected;
     private ulong _hHigh;
     private ulong _hLow;
 
@@ -25,7 +28,13 @@ internal sealed class GHash
         IsHardwareAccelerated = Pclmulqdq.IsSupported && Ssse3.IsSupported && !forceSoftware;
         _hHigh = BinaryPrimitives.ReadUInt64BigEndian(h);
         _hLow = BinaryPrimitives.ReadUInt64BigEndian(h[8..]);
-        _hReflected = IsHardwareAccelerated ? Ssse3.Shuffle(Vector128.Create(h), s_reverse) : default;
+        if (IsHardwareAccelerated)
+        {
+            _hReflected = Ssse3.Shuffle(Vector128.Create(h), s_reverse);
+            _h2Reflected = Multiply(_hReflected, _hReflected);
+            _h3Reflected = Multiply(_h2Reflected, _hReflected);
+            _h4Reflected = Multiply(_h3Reflected, _hReflected);
+        }
     }
 
     /// <summary>True when PCLMULQDQ is in use.</summary>
@@ -35,6 +44,9 @@ internal sealed class GHash
     public void Clear()
     {
         _hReflected = default;
+        _h2Reflected = default;
+        _h3Reflected = default;
+        _h4Reflected = default;
         _hHigh = 0;
         _hLow = 0;
     }
@@ -56,6 +68,24 @@ internal sealed class GHash
 
             Block(ref acc, buffer);
             acc.Pending = 0;
+        }
+
+        if (IsHardwareAccelerated)
+        {
+            // Four blocks per reduction: Y' = (Y ^ X1)·H^4 ^ X2·H^3 ^ X3·H^2 ^ X4·H.
+            while (data.Length >= 64)
+            {
+                Vector128<byte> x1 = acc.Reflected ^ Ssse3.Shuffle(Vector128.Create(data[..16]), s_reverse);
+                Vector128<byte> x2 = Ssse3.Shuffle(Vector128.Create(data.Slice(16, 16)), s_reverse);
+                Vector128<byte> x3 = Ssse3.Shuffle(Vector128.Create(data.Slice(32, 16)), s_reverse);
+                Vector128<byte> x4 = Ssse3.Shuffle(Vector128.Create(data.Slice(48, 16)), s_reverse);
+                ProductParts(x1, _h4Reflected, out Vector128<ulong> lo, out Vector128<ulong> hi);
+                ProductParts(x2, _h3Reflected, out Vector128<ulong> lo2, out Vector128<ulong> hi2);
+                ProductParts(x3, _h2Reflected, out Vector128<ulong> lo3, out Vector128<ulong> hi3);
+                ProductParts(x4, _hReflected, out Vector128<ulong> lo4, out Vector128<ulong> hi4);
+                acc.Reflected = Reduce(lo ^ lo2 ^ lo3 ^ lo4, hi ^ hi2 ^ hi3 ^ hi4);
+                data = data[64..];
+            }
         }
 
         while (data.Length >= 16)
@@ -123,16 +153,27 @@ internal sealed class GHash
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<byte> Multiply(Vector128<byte> x, Vector128<byte> h)
     {
+        ProductParts(x, h, out Vector128<ulong> lo, out Vector128<ulong> hi);
+        return Reduce(lo, hi);
+    }
+
+    /// <summary>The 256-bit carry-less product as low and high halves, the middle terms folded into both.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ProductParts(Vector128<byte> x, Vector128<byte> h, out Vector128<ulong> lo, out Vector128<ulong> hi)
+    {
         Vector128<ulong> a = x.AsUInt64();
         Vector128<ulong> b = h.AsUInt64();
-
-        // 256-bit carry-less product: low (lo) and high (hi) halves, the middle terms folded into both.
-        Vector128<ulong> lo = Pclmulqdq.CarrylessMultiply(a, b, 0x00);
+        lo = Pclmulqdq.CarrylessMultiply(a, b, 0x00);
         Vector128<ulong> mid = Pclmulqdq.CarrylessMultiply(a, b, 0x10) ^ Pclmulqdq.CarrylessMultiply(a, b, 0x01);
-        Vector128<ulong> hi = Pclmulqdq.CarrylessMultiply(a, b, 0x11);
+        hi = Pclmulqdq.CarrylessMultiply(a, b, 0x11);
         lo ^= Sse2.ShiftLeftLogical128BitLane(mid.AsByte(), 8).AsUInt64();
         hi ^= Sse2.ShiftRightLogical128BitLane(mid.AsByte(), 8).AsUInt64();
+    }
 
+    /// <summary>Shifts a reflected 256-bit product left one bit and reduces it; linear, so products may be XORed first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> Reduce(Vector128<ulong> lo, Vector128<ulong> hi)
+    {
         // The reflected product is one bit short: shift the 256-bit value left by one.
         Vector128<uint> lo32 = lo.AsUInt32();
         Vector128<uint> hi32 = hi.AsUInt32();
