@@ -2,7 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Ipsec.Packets.Internal;
-using Org.BouncyCastle.Crypto.Engines;
+using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Parameters;
 
 namespace Ipsec.Packets.Crypto;
@@ -21,7 +21,7 @@ internal static class CmacSubkeys
             ThrowHelper.ThrowArgument($"AES-CMAC requires a 16-byte key; got {key.Length} bytes.", nameof(key));
         }
 
-        var engine = new AesEngine();
+        IBlockCipher engine = AesUtilities.CreateEngine();
         engine.Init(true, new KeyParameter(key));
         Span<byte> l = stackalloc byte[IntegrityCbcMacContext.BlockSize];
         l.Clear();

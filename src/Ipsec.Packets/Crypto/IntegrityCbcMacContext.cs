@@ -3,7 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
 using Ipsec.Packets.Internal;
-using Org.BouncyCastle.Crypto.Engines;
+using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Parameters;
 
 namespace Ipsec.Packets.Crypto;
@@ -27,13 +27,18 @@ namespace Ipsec.Packets.Crypto;
 /// XCBC: cipher key K1, complete subkey K2, incomplete subkey K3 (all derived from the user key).
 /// CMAC: cipher key K, complete subkey K1, incomplete subkey K2 (doublings of E_K(0^128)).
 /// </para>
+/// <para>
+/// Each context owns one BouncyCastle AES engine keyed once at construction: <see cref="AesUtilities.CreateEngine"/>
+/// returns the AES-NI engine on x86/x64 (constant time) and the portable table-based engine elsewhere.
+/// Not thread-safe; the owning transform pools contexts.
+/// </para>
 /// </remarks>
 internal sealed class IntegrityCbcMacContext : IntegrityContext
 {
     /// <summary>The AES block size in bytes.</summary>
     public const int BlockSize = 16;
 
-    private readonly AesEngine _engine = new();
+    private readonly IBlockCipher _engine = AesUtilities.CreateEngine();
     private readonly IntegrityTransform? _owner;
     private readonly byte[] _subkeys;
     private readonly int _icvSize;

@@ -1,6 +1,6 @@
 using System;
 using Ipsec.Packets.Internal;
-using Org.BouncyCastle.Crypto.Engines;
+using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Parameters;
 
 namespace Ipsec.Packets.Crypto;
@@ -19,14 +19,14 @@ internal static class XcbcKeys
             ThrowHelper.ThrowArgument($"AES-XCBC-MAC requires a 16-byte key; got {key.Length} bytes.", nameof(key));
         }
 
-        var engine = new AesEngine();
+        IBlockCipher engine = AesUtilities.CreateEngine();
         engine.Init(true, new KeyParameter(key));
         Encrypt(engine, 0x01, k1);
         Encrypt(engine, 0x02, k2);
         Encrypt(engine, 0x03, k3);
     }
 
-    private static void Encrypt(AesEngine engine, byte constant, Span<byte> destination)
+    private static void Encrypt(IBlockCipher engine, byte constant, Span<byte> destination)
     {
         Span<byte> block = stackalloc byte[IntegrityCbcMacContext.BlockSize];
         block.Fill(constant);
