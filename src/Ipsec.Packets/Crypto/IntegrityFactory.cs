@@ -1,6 +1,5 @@
 using System;
 using System.Security.Cryptography;
-using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets.Crypto;
 
@@ -8,35 +7,49 @@ namespace Ipsec.Packets.Crypto;
 internal static class IntegrityFactory
 {
     /// <summary>Creates the transform from the integrity key.</summary>
-    /// <param name="algorithm">The integrity algorithm (not GMAC: AH-GMAC uses the GCM transform).</param>
-    /// <param name="key">The key. HMAC accepts any non-empty length here; the SA configuration enforces the RFC length.</param>
-    /// <param name="forceSoftware">Use the portable AES code for XCBC and CMAC even where AES-NI exists (tests).</param>
-    public static IntegrityTransform Create(IntegrityAlgorithm algorithm, ReadOnlySpan<byte> key, bool forceSoftware = false)
+    /// <param name="algorithm">The integrity algorithm of the SA.</param>
+    /// <param name="key">
+    /// The integrity key. HMAC transforms accept any non-empty length (the SA configuration enforces the RFC key size);
+    /// AES-XCBC-MAC-96 and AES-CMAC-96 require exactly 16 bytes. The transform keeps no reference to this memory.
+    /// </param>
+    /// <exception cref="ArgumentException">The key length does not fit the algorithm.</exception>
+    /// <exception cref="NotSupportedException">The algorithm is an AH-GMAC transform, which is built on the AEAD transform.</exception>
+    public static IntegrityTransform Create(IntegrityAlgorithm algorithm, ReadOnlySpan<byte> key)
     {
         ArgumentNullException.ThrowIfNull(algorithm);
-        switch (algorithm.TransformId)
+        return algorithm.TransformId switch
         {
-            case IntegrityTransformId.HmacMd5_96:
-                return new HmacTransform(HashAlgorithmName.MD5, 16, algorithm.IcvSize, key);
-            case IntegrityTransformId.HmacSha1_96:
-                return new HmacTransform(HashAlgorithmName.SHA1, 20, algorithm.IcvSize, key);
-            case IntegrityTransformId.HmacSha2_256_128:
-                return new HmacTransform(HashAlgorithmName.SHA256, 32, algorithm.IcvSize, key);
-            case IntegrityTransformId.HmacSha2_384_192:
-                return new HmacTransform(HashAlgorithmName.SHA384, 48, algorithm.IcvSize, key);
-            case IntegrityTransformId.HmacSha2_512_256:
-                return new HmacTransform(HashAlgorithmName.SHA512, 64, algorithm.IcvSize, key);
-            case IntegrityTransformId.AesXcbc96:
-                return AesMacTransform.CreateXcbc(key, algorithm.IcvSize, forceSoftware);
-            case IntegrityTransformId.AesCmac96:
-                if (key.Length != 16)
-                {
-                    ThrowHelper.ThrowArgument($"AUTH_AES_CMAC_96 takes a 16-byte key; got {key.Length} bytes.", nameof(key));
-                }
+            IntegrityTransformId.HmacMd5_96 => Hmac(algorithm, HashAlgorithmName.MD5, key),
+            IntegrityTransformId.HmacSha1_96 => Hmac(algorithm, HashAlgorithmName.SHA1, key),
+            IntegrityTransformId.HmacSha2_256_128 => Hmac(algorithm, HashAlgorithmName.SHA256, key),
+            IntegrityTransformId.HmacSha2_384_192 => Hmac(algorithm, HashAlgorithmName.SHA384, key),
+            IntegrityTransformId.HmacSha2_512_256 => Hmac(algorithm, HashAlgorithmName.SHA512, key),
+            IntegrityTransformId.AesXcbc96 => IntegrityCbcMacTransform.CreateXcbc(algorithm.Name, CheckAesKey(algorithm, key), algorithm.IcvSize),
+            IntegrityTransformId.AesCmac96 => IntegrityCbcMacTransform.CreateCmac(algorithm.Name, CheckAesKey(algorithm, key), algorithm.IcvSize),
+            IntegrityTransformId.AesGmac128 or IntegrityTransformId.AesGmac192 or IntegrityTransformId.AesGmac256 =>
+                throw new NotSupportedException(
+                    $"{algorithm.Name} is not an IntegrityTransform: AH-GMAC (RFC 4543) is built on the AES-GCM AEAD transform with an empty plaintext."),
+            _ => throw new NotSupportedException($"{algorithm.Name} has no integrity transform."),
+        };
+    }
 
-                return AesMacTransform.CreateCmac(key, algorithm.IcvSize, forceSoftware);
-            default:
-                throw new NotSupportedException($"{algorithm.Name} is built on the AES-GCM transform (AH-GMAC), not an integrity transform.");
+    private static HmacIntegrityTransform Hmac(IntegrityAlgorithm algorithm, HashAlgorithmName hashAlgorithm, ReadOnlySpan<byte> key)
+    {
+        if (key.IsEmpty)
+        {
+            throw new ArgumentException($"{algorithm.Name} requires a non-empty key.", nameof(key));
         }
+
+        return new HmacIntegrityTransform(algorithm.Name, hashAlgorithm, key, algorithm.IcvSize);
+    }
+
+    private static ReadOnlySpan<byte> CheckAesKey(IntegrityAlgorithm algorithm, ReadOnlySpan<byte> key)
+    {
+        if (key.Length != algorithm.KeySize)
+        {
+            throw new ArgumentException($"{algorithm.Name} requires a {algorithm.KeySize}-byte key; got {key.Length} bytes.", nameof(key));
+        }
+
+        return key;
     }
 }

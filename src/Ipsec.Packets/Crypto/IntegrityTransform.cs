@@ -1,5 +1,6 @@
 using System;
 using System.Security.Cryptography;
+using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets.Crypto;
 
@@ -23,6 +24,11 @@ internal abstract class IntegrityTransform : IDisposable
     /// <summary>Computes the truncated ICV over <paramref name="data"/> followed by <paramref name="suffix"/>.</summary>
     public void Compute(ReadOnlySpan<byte> data, ReadOnlySpan<byte> suffix, Span<byte> icv)
     {
+        if (icv.Length != IcvSize)
+        {
+            ThrowHelper.ThrowArgument($"The ICV buffer must hold exactly {IcvSize} bytes; got {icv.Length}.", nameof(icv));
+        }
+
         IntegrityContext context = Rent();
         context.Append(data);
         context.Append(suffix);

@@ -1,0 +1,46 @@
+using System;
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using Ipsec.Packets.Internal;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Parameters;
+
+namespace Ipsec.Packets.Crypto;
+
+/// <summary>The AES-CMAC subkey generation (RFC 4493 §2.3).</summary>
+internal static class CmacSubkeys
+{
+    /// <summary>
+    /// Derives L = AES-K(0^128), K1 = L doubled and K2 = K1 doubled in GF(2^128) (x^128 + x^7 + x^2 + x + 1).
+    /// K1 whitens a whole last block, K2 a padded one.
+    /// </summary>
+    public static void Derive(ReadOnlySpan<byte> key, Span<byte> k1, Span<byte> k2)
+    {
+        if (key.Length != IntegrityCbcMacContext.BlockSize)
+        {
+            ThrowHelper.ThrowArgument($"AES-CMAC requires a 16-byte key; got {key.Length} bytes.", nameof(key));
+        }
+
+        IBlockCipher engine = AesUtilities.CreateEngine();
+        engine.Init(true, new KeyParameter(key));
+        Span<byte> l = stackalloc byte[IntegrityCbcMacContext.BlockSize];
+        l.Clear();
+        engine.ProcessBlock(l, l);
+        Double(l, k1);
+        Double(k1, k2);
+        CryptographicOperations.ZeroMemory(l);
+    }
+
+    /// <summary>
+    /// Multiplies a 128-bit big-endian block by x in GF(2^128): a left shift by one bit, then XOR of
+    /// R_128 = 0x87 into the last octet when the shifted-out bit was 1 (without a data-dependent branch).
+    /// </summary>
+    internal static void Double(ReadOnlySpan<byte> block, Span<byte> destination)
+    {
+        ulong high = BinaryPrimitives.ReadUInt64BigEndian(block);
+        ulong low = BinaryPrimitives.ReadUInt64BigEndian(block[8..]);
+        ulong carry = 0UL - (high >> 63);
+        BinaryPrimitives.WriteUInt64BigEndian(destination, (high << 1) | (low >> 63));
+        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], (low << 1) ^ (carry & 0x87));
+    }
+}

@@ -1,0 +1,131 @@
+using System;
+using System.Security.Cryptography;
+using Ipsec.Packets.Internal;
+
+namespace Ipsec.Packets.Crypto;
+
+/// <summary>
+/// AUTH_AES_XCBC_96 (RFC 3566) or AUTH_AES_CMAC_96 (RFC 4494): an AES CBC-MAC with a whitened last block
+/// (<see cref="IntegrityCbcMacContext"/>), truncated to the algorithm's ICV size.
+/// </summary>
+/// <remarks>
+/// The AES key schedule is built once per pooled context at construction. The transform keeps only the two
+/// 16-octet whitening subkeys, zeroed by <see cref="Dispose"/>; the engines' key schedules are replaced with that
+/// of an all-zero key (BouncyCastle gives no way to wipe the replaced round-key arrays, which are left to the GC).
+/// <see cref="Dispose"/> must not race with calls in progress.
+/// </remarks>
+internal sealed class IntegrityCbcMacTransform : IntegrityTransform
+{
+    private readonly string _name;
+    private readonly int _icvSize;
+    private readonly byte[] _subkeys;
+    private readonly ContextPool<IntegrityCbcMacContext> _pool;
+    private bool _disposed;
+
+    /// <param name="name">The IKEv2 transform name, for messages and <see cref="ToString"/>.</param>
+    /// <param name="cipherKey">The 16-octet AES key of the CBC chain (XCBC: K1; CMAC: K).</param>
+    /// <param name="completeSubkey">The subkey XORed into a whole last block (XCBC: K2; CMAC: K1).</param>
+    /// <param name="incompleteSubkey">The subkey XORed into a padded last block (XCBC: K3; CMAC: K2).</param>
+    /// <param name="icvSize">The truncated ICV size in bytes (1..16).</param>
+    public IntegrityCbcMacTransform(
+        string name, ReadOnlySpan<byte> cipherKey, ReadOnlySpan<byte> completeSubkey, ReadOnlySpan<byte> incompleteSubkey, int icvSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(icvSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(icvSize, IntegrityCbcMacContext.BlockSize);
+        _name = name;
+        _icvSize = icvSize;
+        _subkeys = new byte[2 * IntegrityCbcMacContext.BlockSize];
+        completeSubkey.CopyTo(_subkeys);
+        incompleteSubkey.CopyTo(_subkeys.AsSpan(IntegrityCbcMacContext.BlockSize));
+
+        // The pool factory runs only here; the cipher key copy exists just for its duration.
+        byte[] key = cipherKey.ToArray();
+        try
+        {
+            _pool = new ContextPool<IntegrityCbcMacContext>(() => new IntegrityCbcMacContext(this, key, _subkeys, icvSize));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
+    }
+
+    /// <summary>Creates AES-XCBC-MAC truncated to <paramref name="icvSize"/> bytes from a 16-octet key (RFC 3566 §4).</summary>
+    public static IntegrityCbcMacTransform CreateXcbc(string name, ReadOnlySpan<byte> key, int icvSize)
+    {
+        Span<byte> derived = stackalloc byte[3 * IntegrityCbcMacContext.BlockSize];
+        try
+        {
+            XcbcKeys.Derive(key, derived[..16], derived[16..32], derived[32..]);
+            return new IntegrityCbcMacTransform(name, derived[..16], derived[16..32], derived[32..], icvSize);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(derived);
+        }
+    }
+
+    /// <summary>Creates AES-CMAC truncated to <paramref name="icvSize"/> bytes from a 16-octet key (RFC 4493 §2.3).</summary>
+    public static IntegrityCbcMacTransform CreateCmac(string name, ReadOnlySpan<byte> key, int icvSize)
+    {
+        Span<byte> derived = stackalloc byte[2 * IntegrityCbcMacContext.BlockSize];
+        try
+        {
+            CmacSubkeys.Derive(key, derived[..16], derived[16..]);
+            return new IntegrityCbcMacTransform(name, key, derived[..16], derived[16..], icvSize);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(derived);
+        }
+    }
+
+    /// <inheritdoc />
+    public override int IcvSize => _icvSize;
+
+    /// <summary>The key material this object keeps (the two whitening subkeys); all zero after <see cref="Dispose"/>.</summary>
+    internal ReadOnlySpan<byte> RetainedKeyMaterial => _subkeys;
+
+    /// <inheritdoc />
+    public override IntegrityContext Rent()
+    {
+        if (_disposed)
+        {
+            ThrowHelper.ThrowObjectDisposed(_name);
+        }
+
+        return _pool.Rent();
+    }
+
+    /// <inheritdoc />
+    public override void Return(IntegrityContext context)
+    {
+        if (context is not IntegrityCbcMacContext own || !ReferenceEquals(own.Owner, this))
+        {
+            ThrowHelper.ThrowArgument("The context was not rented from this transform.", nameof(context));
+            return;
+        }
+
+        own.ResetIfDirty();
+        _pool.Return(own);
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        CryptographicOperations.ZeroMemory(_subkeys);
+        foreach (IntegrityCbcMacContext context in _pool.All)
+        {
+            context.Clear();
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => _name;
+}
