@@ -54,4 +54,7 @@ public enum IpsecStatus
 
     /// <summary>The packet's next-header or protocol value cannot be processed in this mode.</summary>
     UnsupportedProtocol,
+
+    /// <summary>Dropped at tunnel decapsulation by RFC 6040 §4.2: the outer header says CE but the inner packet is Not-ECT.</summary>
+    EcnDrop,
 }

@@ -157,7 +157,10 @@ public sealed class EspSecurityAssociation : IDisposable
     /// <exception cref="ArgumentException">The buffers overlap other than in the in-place layout.</exception>
     /// <exception cref="ObjectDisposedException">The SA was disposed.</exception>
     public IpsecStatus Protect(ReadOnlySpan<byte> payload, byte nextHeader, Span<byte> destination, out int bytesWritten) =>
-        ProtectCore(payload, nextHeader, destination, default, out bytesWritten);
+        ProtectCore(payload, nextHeader, destination, FixedIvForKnownAnswerTests, out bytesWritten);
+
+    /// <summary>A fixed explicit IV for reproducing published packets in tests; null (always, outside tests) for real IVs.</summary>
+    internal byte[]? FixedIvForKnownAnswerTests { get; set; }
 
     /// <summary>
     /// Sends a dummy packet (RFC 4303 §2.6): <paramref name="dummyPayloadLength"/> random bytes with Next Header 59,

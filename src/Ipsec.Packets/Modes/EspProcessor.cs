@@ -1,0 +1,614 @@
+using System;
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using Ipsec.Packets.Internal;
+using Ipsec.Packets.Modes;
+using Ipsec.Packets.Wire;
+
+namespace Ipsec.Packets;
+
+/// <summary>
+/// Whole-packet ESP for one SA: transport or tunnel mode over IPv4 and IPv6 (all four tunnel combinations), optionally in
+/// UDP (RFC 3948). Protect takes an IP packet in the caller's buffer and leaves the protected packet in the same buffer,
+/// growing into the headroom before it and the tailroom after it; unprotect does the reverse in place.
+/// </summary>
+/// <remarks>
+/// <para>Nothing is copied but headers: in transport mode the IP header (with the IPv6 extension headers before ESP) moves
+/// by the ESP header's length; in tunnel mode the outer header is written into the headroom. Size the buffer with
+/// <see cref="MaximumHeadroom"/> and <see cref="MaximumTailroom"/>. Thread-safe like its SA; no allocation per packet.</para>
+/// <para>Tunnel mode follows RFC 6040 (normal mode) for ECN both ways, copies DSCP if asked, and validates the inner packet
+/// after decapsulation. Packet bytes never cause exceptions; every outcome is an <see cref="IpsecStatus"/>.</para>
+/// </remarks>
+public sealed class EspProcessor
+{
+    private const int UdpHeaderLength = UdpHeader.HeaderLength;
+    private readonly EspSecurityAssociation _sa;
+    private readonly EspProcessorOptions _options;
+    private readonly bool _outerIsIPv6;
+    private readonly byte[] _outerSource;
+    private readonly byte[] _outerDestination;
+    private readonly byte[] _natOriginalSource;
+    private readonly byte[] _natOriginalDestination;
+    private int _identification;
+
+    /// <summary>Creates the processor.</summary>
+    /// <param name="securityAssociation">The SA whose ESP packets this processor frames.</param>
+    /// <param name="options">Mode, tunnel endpoints, UDP encapsulation and limits.</param>
+    /// <exception cref="ArgumentException">Tunnel mode without two endpoint addresses of one family, or NAT-OA addresses of mixed families.</exception>
+    public EspProcessor(EspSecurityAssociation securityAssociation, EspProcessorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(securityAssociation);
+        ArgumentNullException.ThrowIfNull(options);
+        _sa = securityAssociation;
+        _options = options;
+        _outerSource = [];
+        _outerDestination = [];
+        if (options.Mode == IpsecMode.Tunnel)
+        {
+            if (options.TunnelSource is null || options.TunnelDestination is null ||
+                options.TunnelSource.AddressFamily != options.TunnelDestination.AddressFamily)
+            {
+                throw new ArgumentException("TunnelSource and TunnelDestination: tunnel mode needs both outer addresses, of one family.", nameof(options));
+            }
+
+            _outerIsIPv6 = options.TunnelSource.AddressFamily == AddressFamily.InterNetworkV6;
+            _outerSource = options.TunnelSource.GetAddressBytes();
+            _outerDestination = options.TunnelDestination.GetAddressBytes();
+        }
+
+        _natOriginalSource = options.NatOriginalSource?.GetAddressBytes() ?? [];
+        _natOriginalDestination = options.NatOriginalDestination?.GetAddressBytes() ?? [];
+        if (_natOriginalSource.Length != _natOriginalDestination.Length)
+        {
+            throw new ArgumentException("NatOriginalSource and NatOriginalDestination: set both, of one family, or neither.", nameof(options));
+        }
+
+        if (options.Mtu < 0)
+        {
+            throw new ArgumentException($"Mtu must be 0 (no limit) or positive; got {options.Mtu}.", nameof(options));
+        }
+
+        _identification = Random.Shared.Next(ushort.MaxValue + 1);
+    }
+
+    /// <summary>The SA.</summary>
+    public EspSecurityAssociation SecurityAssociation => _sa;
+
+    /// <summary>The mode.</summary>
+    public IpsecMode Mode => _options.Mode;
+
+    /// <summary>The most bytes <see cref="Protect"/> needs before the packet: ESP header and IV, UDP, and the outer header in tunnel mode.</summary>
+    public int MaximumHeadroom =>
+        _sa.HeaderLength + (_options.UdpEncapsulation ? UdpHeaderLength : 0) +
+        (_options.Mode == IpsecMode.Tunnel ? (_outerIsIPv6 ? IPv6Header.Length : IPv4Header.MinLength) : 0);
+
+    /// <summary>The most bytes <see cref="Protect"/> needs after the packet: TFC padding, ESP padding, trailer and ICV.</summary>
+    public int MaximumTailroom => _sa.MaximumTrailerLength + _sa.TfcPaddingLength;
+
+    /// <summary>Sets the next outer IPv4 Identification (tests reproducing captured packets).</summary>
+    internal void SetNextIdentification(ushort identification) => Volatile.Write(ref _identification, identification - 1);
+
+    /// <summary>
+    /// Protects the IP packet at <c>buffer[offset..offset+length]</c> in place. The result may start before
+    /// <paramref name="offset"/> (by up to <see cref="MaximumHeadroom"/>) and end after the packet (by up to <see cref="MaximumTailroom"/>).
+    /// </summary>
+    /// <param name="buffer">The caller's buffer holding the packet, with room around it.</param>
+    /// <param name="offset">Where the IP packet starts.</param>
+    /// <param name="length">The bytes available for the packet from <paramref name="offset"/>; the IP length fields decide its size.</param>
+    /// <param name="result">Where the protected packet is; with <see cref="IpsecStatus.MtuExceeded"/>, the length it would need.</param>
+    /// <returns>
+    /// <see cref="IpsecStatus.Success"/>; <see cref="IpsecStatus.Malformed"/> or <see cref="IpsecStatus.Truncated"/> for a
+    /// packet that is not valid IP; <see cref="IpsecStatus.Fragment"/> for a fragment in transport mode;
+    /// <see cref="IpsecStatus.MtuExceeded"/>; <see cref="IpsecStatus.DestinationTooSmall"/> when the buffer lacks head- or
+    /// tailroom; <see cref="IpsecStatus.SequenceExhausted"/>. Nothing is changed on failure.
+    /// </returns>
+    public IpsecStatus Protect(Span<byte> buffer, int offset, int length, out EspProcessResult result)
+    {
+        result = default;
+        CheckRange(buffer, offset, length);
+        if (!TryMeasure(buffer.Slice(offset, length), out int packetLength, out IpsecStatus status))
+        {
+            return status;
+        }
+
+        return _options.Mode == IpsecMode.Tunnel
+            ? ProtectTunnel(buffer, offset, packetLength, out result)
+            : ProtectTransport(buffer, offset, packetLength, out result);
+    }
+
+    /// <summary>
+    /// Unprotects the ESP packet (IP, optionally UDP, then ESP) at <c>buffer[offset..offset+length]</c> in place, leaving
+    /// the inner packet (tunnel mode) or the rebuilt original packet (transport mode) in the buffer.
+    /// </summary>
+    /// <param name="buffer">The caller's buffer holding the packet.</param>
+    /// <param name="offset">Where the outer IP packet starts.</param>
+    /// <param name="length">The bytes available from <paramref name="offset"/>.</param>
+    /// <param name="result">Where the decapsulated packet is, and its sequence number.</param>
+    /// <returns>
+    /// <see cref="IpsecStatus.Success"/>, an ESP status (<see cref="IpsecStatus.Replayed"/>, <see cref="IpsecStatus.AuthenticationFailed"/>, ...),
+    /// <see cref="IpsecStatus.NotIpsec"/> (not ESP, or IKE and keepalives on the UDP port), <see cref="IpsecStatus.Fragment"/>,
+    /// <see cref="IpsecStatus.Malformed"/> (including an invalid inner packet), <see cref="IpsecStatus.UnsupportedProtocol"/>
+    /// or <see cref="IpsecStatus.EcnDrop"/>.
+    /// </returns>
+    public IpsecStatus Unprotect(Span<byte> buffer, int offset, int length, out EspProcessResult result)
+    {
+        result = default;
+        CheckRange(buffer, offset, length);
+        Span<byte> packet = buffer.Slice(offset, length);
+        if (!TryMeasure(packet, out int packetLength, out IpsecStatus status))
+        {
+            return status;
+        }
+
+        packet = packet[..packetLength];
+        bool isIPv6 = packet[0] >> 4 == 6;
+        int espOffset;
+        int nextHeaderField;
+        int udpOffset = -1;
+        if (!isIPv6)
+        {
+            if (!InternetChecksum.IsValid(packet[..((packet[0] & 0x0F) * 4)]))
+            {
+                return IpsecStatus.Malformed;
+            }
+
+            ushort fragment = BinaryPrimitives.ReadUInt16BigEndian(packet[IPv4Header.Field.FlagsFragmentOffset..]);
+            if ((fragment & (IPv4Header.MoreFragmentsFlag | IPv4Header.FragmentOffsetMask)) != 0)
+            {
+                return IpsecStatus.Fragment;
+            }
+
+            espOffset = (packet[0] & 0x0F) * 4;
+            nextHeaderField = IPv4Header.Field.Protocol;
+        }
+        else
+        {
+            var walker = new IPv6ExtensionHeaderWalker(packet);
+            while (walker.TryNext(out IPv6ExtensionHeader header))
+            {
+                if (header.Type == IPProtocol.Fragment)
+                {
+                    return IpsecStatus.Fragment;
+                }
+            }
+
+            if (walker.Status != IPv6ExtensionHeaderWalkStatus.Complete)
+            {
+                return IpsecStatus.Malformed;
+            }
+
+            espOffset = walker.UpperLayerOffset;
+            nextHeaderField = walker.UpperLayerNextHeaderFieldOffset;
+        }
+
+        byte protocol = packet[nextHeaderField];
+        if (protocol == (byte)IPProtocol.Udp && _options.UdpEncapsulation)
+        {
+            if (packet.Length < espOffset + UdpHeaderLength)
+            {
+                return IpsecStatus.Truncated;
+            }
+
+            ushort sourcePort = BinaryPrimitives.ReadUInt16BigEndian(packet[espOffset..]);
+            ushort destinationPort = BinaryPrimitives.ReadUInt16BigEndian(packet[(espOffset + 2)..]);
+            ushort udpLength = BinaryPrimitives.ReadUInt16BigEndian(packet[(espOffset + 4)..]);
+            if (destinationPort != _options.UdpDestinationPort && sourcePort != _options.UdpDestinationPort)
+            {
+                return IpsecStatus.NotIpsec;
+            }
+
+            if (udpLength != packet.Length - espOffset)
+            {
+                return IpsecStatus.Malformed;
+            }
+
+            if (UdpEncapsulation.Classify(packet[(espOffset + UdpHeaderLength)..]) != UdpEncapsulatedKind.Esp)
+            {
+                return IpsecStatus.NotIpsec;
+            }
+
+            udpOffset = espOffset;
+            espOffset += UdpHeaderLength;
+        }
+        else if (protocol != (byte)IPProtocol.Esp)
+        {
+            return IpsecStatus.NotIpsec;
+        }
+
+        int payloadOffset = espOffset + _sa.HeaderLength;
+        if (packet.Length < payloadOffset)
+        {
+            return IpsecStatus.Truncated;
+        }
+
+        byte outerEcn = isIPv6 ? (byte)((BinaryPrimitives.ReadUInt32BigEndian(packet) >> 20) & 3) : (byte)(packet[IPv4Header.Field.Tos] & 3);
+        status = _sa.Unprotect(packet[espOffset..], packet[payloadOffset..], out EspUnprotectResult esp);
+        if (status != IpsecStatus.Success)
+        {
+            return status;
+        }
+
+        Span<byte> payload = packet.Slice(payloadOffset, esp.PayloadLength);
+        if (_options.Mode == IpsecMode.Tunnel)
+        {
+            status = Decapsulate(payload, esp.NextHeader, outerEcn);
+            if (status != IpsecStatus.Success)
+            {
+                payload.Clear();
+                return status;
+            }
+
+            result = new EspProcessResult(offset + payloadOffset, esp.PayloadLength, esp.SequenceNumber, false);
+            return IpsecStatus.Success;
+        }
+
+        // Transport mode: move the IP header (and IPv6 extension headers before ESP) up against the payload.
+        int prefixLength = udpOffset >= 0 ? udpOffset : espOffset;
+        int start = payloadOffset - prefixLength;
+        packet[..prefixLength].CopyTo(packet[start..]);
+        Span<byte> rebuilt = packet.Slice(start, prefixLength + esp.PayloadLength);
+        rebuilt[nextHeaderField] = esp.NextHeader;
+        if (isIPv6)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(rebuilt[IPv6Header.Field.PayloadLength..], (ushort)(rebuilt.Length - IPv6Header.Length));
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(rebuilt[IPv4Header.Field.TotalLength..], (ushort)rebuilt.Length);
+            IPv4HeaderEditor.UpdateChecksum(rebuilt[..prefixLength]);
+        }
+
+        bool unverified = false;
+        if (udpOffset >= 0 && esp.NextHeader is (byte)IPProtocol.Tcp or (byte)IPProtocol.Udp)
+        {
+            unverified = !FixTransportChecksum(rebuilt, prefixLength, esp.NextHeader, isIPv6);
+        }
+
+        result = new EspProcessResult(offset + start, rebuilt.Length, esp.SequenceNumber, unverified);
+        return IpsecStatus.Success;
+    }
+
+    private IpsecStatus ProtectTunnel(Span<byte> buffer, int offset, int innerLength, out EspProcessResult result)
+    {
+        result = default;
+        Span<byte> inner = buffer.Slice(offset, innerLength);
+        bool innerIsIPv6 = inner[0] >> 4 == 6;
+        byte nextHeader = innerIsIPv6 ? (byte)IPProtocol.IPv6 : (byte)IPProtocol.IPv4;
+        int outerHeaderLength = (_outerIsIPv6 ? IPv6Header.Length : IPv4Header.MinLength) + (_options.UdpEncapsulation ? UdpHeaderLength : 0);
+        int espLength = _sa.GetProtectedLength(innerLength, nextHeader);
+        int total = outerHeaderLength + espLength;
+        int start = offset - _sa.HeaderLength - outerHeaderLength;
+        if (_options.Mtu > 0 && total > _options.Mtu)
+        {
+            result = new EspProcessResult(0, total, 0, false);
+            return IpsecStatus.MtuExceeded;
+        }
+
+        if (start < 0 || start + total > buffer.Length)
+        {
+            return IpsecStatus.DestinationTooSmall;
+        }
+
+        // Read what the outer header inherits before the inner packet is encrypted in place.
+        byte innerTrafficClass;
+        bool innerDontFragment = false;
+        uint innerFlowLabel = 0;
+        if (innerIsIPv6)
+        {
+            uint first = BinaryPrimitives.ReadUInt32BigEndian(inner);
+            innerTrafficClass = (byte)(first >> 20);
+            innerFlowLabel = first & 0xFFFFF;
+        }
+        else
+        {
+            innerTrafficClass = inner[IPv4Header.Field.Tos];
+            innerDontFragment = (BinaryPrimitives.ReadUInt16BigEndian(inner[IPv4Header.Field.FlagsFragmentOffset..]) & IPv4Header.DontFragmentFlag) != 0;
+        }
+
+        IpsecStatus status = _sa.Protect(inner, nextHeader, buffer[(offset - _sa.HeaderLength)..], out int written);
+        if (status != IpsecStatus.Success)
+        {
+            return status;
+        }
+
+        byte trafficClass = (byte)((_options.CopyDscp ? innerTrafficClass & 0xFC : 0) | EcnTunneling.Encapsulate((byte)(innerTrafficClass & 3)));
+        Span<byte> outer = buffer.Slice(start, total);
+        WriteOuterHeader(outer, trafficClass, innerDontFragment, innerIsIPv6 ? innerFlowLabel : 0);
+        result = new EspProcessResult(start, total, _sa.OutboundSequenceNumber, false);
+        return IpsecStatus.Success;
+    }
+
+    private IpsecStatus ProtectTransport(Span<byte> buffer, int offset, int packetLength, out EspProcessResult result)
+    {
+        result = default;
+        Span<byte> packet = buffer.Slice(offset, packetLength);
+        bool isIPv6 = packet[0] >> 4 == 6;
+        int prefixLength;
+        int nextHeaderField;
+        if (isIPv6)
+        {
+            if (!IPv6InsertionPoint.TryFind(packet, out IPv6InsertionPoint point, _options.DestinationOptionsPlacement))
+            {
+                return IpsecStatus.Malformed;
+            }
+
+            var walker = new IPv6ExtensionHeaderWalker(packet);
+            while (walker.TryNext(out IPv6ExtensionHeader header))
+            {
+                if (header.Type == IPProtocol.Fragment && header.Offset < point.Offset)
+                {
+                    return IpsecStatus.Fragment;
+                }
+            }
+
+            prefixLength = point.Offset;
+            nextHeaderField = point.NextHeaderFieldOffset;
+        }
+        else
+        {
+            ushort fragment = BinaryPrimitives.ReadUInt16BigEndian(packet[IPv4Header.Field.FlagsFragmentOffset..]);
+            if ((fragment & (IPv4Header.MoreFragmentsFlag | IPv4Header.FragmentOffsetMask)) != 0)
+            {
+                return IpsecStatus.Fragment;
+            }
+
+            prefixLength = (packet[0] & 0x0F) * 4;
+            nextHeaderField = IPv4Header.Field.Protocol;
+        }
+
+        byte nextHeader = packet[nextHeaderField];
+        int payloadLength = packetLength - prefixLength;
+        int udp = _options.UdpEncapsulation ? UdpHeaderLength : 0;
+        int espLength = _sa.GetProtectedLength(payloadLength, nextHeader);
+        int total = prefixLength + udp + espLength;
+        int start = offset - _sa.HeaderLength - udp;
+        if (_options.Mtu > 0 && total > _options.Mtu)
+        {
+            result = new EspProcessResult(0, total, 0, false);
+            return IpsecStatus.MtuExceeded;
+        }
+
+        if (start < 0 || start + total > buffer.Length)
+        {
+            return IpsecStatus.DestinationTooSmall;
+        }
+
+        // Move the IP header (and IPv6 extension headers before ESP) out of the way of the ESP header, then protect the
+        // payload where it lies. Protect fails only before writing anything, and then the header moves back.
+        int payloadOffset = offset + prefixLength;
+        packet[..prefixLength].CopyTo(buffer[start..]);
+        IpsecStatus status = _sa.Protect(
+            buffer.Slice(payloadOffset, payloadLength), nextHeader, buffer[(payloadOffset - _sa.HeaderLength)..], out _);
+        if (status != IpsecStatus.Success)
+        {
+            buffer.Slice(start, prefixLength).CopyTo(buffer[offset..]);
+            return status;
+        }
+
+        Span<byte> output = buffer.Slice(start, total);
+        output[nextHeaderField] = udp > 0 ? (byte)IPProtocol.Udp : (byte)IPProtocol.Esp;
+        if (udp > 0)
+        {
+            WriteUdpHeader(output[prefixLength..], espLength);
+        }
+
+        if (isIPv6)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(output[IPv6Header.Field.PayloadLength..], (ushort)(total - IPv6Header.Length));
+            if (udp > 0)
+            {
+                WriteUdpChecksumIPv6(output, prefixLength);
+            }
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(output[IPv4Header.Field.TotalLength..], (ushort)total);
+            IPv4HeaderEditor.UpdateChecksum(output[..prefixLength]);
+        }
+
+        result = new EspProcessResult(start, total, _sa.OutboundSequenceNumber, false);
+        return IpsecStatus.Success;
+    }
+
+    private void WriteOuterHeader(Span<byte> outer, byte trafficClass, bool innerDontFragment, uint innerFlowLabel)
+    {
+        int headerLength;
+        bool udp = _options.UdpEncapsulation;
+        byte protocol = udp ? (byte)IPProtocol.Udp : (byte)IPProtocol.Esp;
+        if (_outerIsIPv6)
+        {
+            headerLength = IPv6Header.Length;
+            uint flowLabel = _options.CopyFlowLabel ? innerFlowLabel : 0;
+            BinaryPrimitives.WriteUInt32BigEndian(outer, (6u << 28) | ((uint)trafficClass << 20) | flowLabel);
+            BinaryPrimitives.WriteUInt16BigEndian(outer[IPv6Header.Field.PayloadLength..], (ushort)(outer.Length - IPv6Header.Length));
+            outer[IPv6Header.Field.NextHeader] = protocol;
+            outer[IPv6Header.Field.HopLimit] = _options.HopLimit;
+            _outerSource.CopyTo(outer[IPv6Header.Field.Source..]);
+            _outerDestination.CopyTo(outer[IPv6Header.Field.Destination..]);
+        }
+        else
+        {
+            headerLength = IPv4Header.MinLength;
+            bool dontFragment = _options.DontFragment switch
+            {
+                DontFragmentPolicy.Set => true,
+                DontFragmentPolicy.Clear => false,
+                _ => innerDontFragment,
+            };
+            outer[0] = 0x45;
+            outer[IPv4Header.Field.Tos] = trafficClass;
+            BinaryPrimitives.WriteUInt16BigEndian(outer[IPv4Header.Field.TotalLength..], (ushort)outer.Length);
+            BinaryPrimitives.WriteUInt16BigEndian(outer[IPv4Header.Field.Identification..], (ushort)Interlocked.Increment(ref _identification));
+            BinaryPrimitives.WriteUInt16BigEndian(outer[IPv4Header.Field.FlagsFragmentOffset..], dontFragment ? IPv4Header.DontFragmentFlag : (ushort)0);
+            outer[IPv4Header.Field.TimeToLive] = _options.HopLimit;
+            outer[IPv4Header.Field.Protocol] = protocol;
+            BinaryPrimitives.WriteUInt16BigEndian(outer[IPv4Header.Field.HeaderChecksum..], 0);
+            _outerSource.CopyTo(outer[IPv4Header.Field.Source..]);
+            _outerDestination.CopyTo(outer[IPv4Header.Field.Destination..]);
+            IPv4HeaderEditor.UpdateChecksum(outer[..IPv4Header.MinLength]);
+        }
+
+        if (udp)
+        {
+            WriteUdpHeader(outer[headerLength..], outer.Length - headerLength - UdpHeaderLength);
+            if (_outerIsIPv6)
+            {
+                WriteUdpChecksumIPv6(outer, headerLength);
+            }
+        }
+    }
+
+    /// <summary>The UDP header before ESP; checksum 0, which RFC 3948 §2.1 asks for over IPv4 (IPv6 fills it in after).</summary>
+    private void WriteUdpHeader(Span<byte> udp, int espLength)
+    {
+        BinaryPrimitives.WriteUInt16BigEndian(udp, _options.UdpSourcePort);
+        BinaryPrimitives.WriteUInt16BigEndian(udp[2..], _options.UdpDestinationPort);
+        BinaryPrimitives.WriteUInt16BigEndian(udp[4..], (ushort)(UdpHeaderLength + espLength));
+        BinaryPrimitives.WriteUInt16BigEndian(udp[6..], 0);
+    }
+
+    /// <summary>IPv6 forbids a zero UDP checksum (RFC 8200 §8.1): compute it over the pseudo-header.</summary>
+    private static void WriteUdpChecksumIPv6(Span<byte> packet, int udpOffset)
+    {
+        var source = new IPv6Address(
+            BinaryPrimitives.ReadUInt64BigEndian(packet[IPv6Header.Field.Source..]), BinaryPrimitives.ReadUInt64BigEndian(packet[(IPv6Header.Field.Source + 8)..]));
+        var destination = new IPv6Address(
+            BinaryPrimitives.ReadUInt64BigEndian(packet[IPv6Header.Field.Destination..]), BinaryPrimitives.ReadUInt64BigEndian(packet[(IPv6Header.Field.Destination + 8)..]));
+        UdpChecksum.Write(source, destination, packet[udpOffset..]);
+    }
+
+    /// <summary>Validates the inner packet and applies RFC 6040 decapsulation to its ECN field.</summary>
+    private static IpsecStatus Decapsulate(Span<byte> inner, byte nextHeader, byte outerEcn)
+    {
+        if (nextHeader == (byte)IPProtocol.IPv4)
+        {
+            if (!IPv4Packet.TryCreate(inner, out IPv4Packet packet) || packet.TotalLength != inner.Length || !packet.IsChecksumValid)
+            {
+                return IpsecStatus.Malformed;
+            }
+
+            if (!EcnTunneling.TryDecapsulate(packet.Ecn, outerEcn, out byte ecn))
+            {
+                return IpsecStatus.EcnDrop;
+            }
+
+            if (ecn != packet.Ecn)
+            {
+                ushort oldWord = BinaryPrimitives.ReadUInt16BigEndian(inner);
+                IPv4HeaderEditor.SetEcn(inner, ecn);
+                ushort newWord = BinaryPrimitives.ReadUInt16BigEndian(inner);
+                ushort checksum = BinaryPrimitives.ReadUInt16BigEndian(inner[IPv4Header.Field.HeaderChecksum..]);
+                BinaryPrimitives.WriteUInt16BigEndian(inner[IPv4Header.Field.HeaderChecksum..], InternetChecksum.Update(checksum, oldWord, newWord));
+            }
+
+            return IpsecStatus.Success;
+        }
+
+        if (nextHeader == (byte)IPProtocol.IPv6)
+        {
+            if (!IPv6Packet.TryCreate(inner, out IPv6Packet packet) || IPv6Header.Length + packet.PayloadLength != inner.Length)
+            {
+                return IpsecStatus.Malformed;
+            }
+
+            if (!EcnTunneling.TryDecapsulate(packet.Ecn, outerEcn, out byte ecn))
+            {
+                return IpsecStatus.EcnDrop;
+            }
+
+            if (ecn != packet.Ecn)
+            {
+                IPv6HeaderEditor.SetEcn(inner, ecn);
+            }
+
+            return IpsecStatus.Success;
+        }
+
+        return IpsecStatus.UnsupportedProtocol;
+    }
+
+    /// <summary>
+    /// RFC 3948 §3.1.2: the inner TCP/UDP checksum still covers the pre-NAT addresses. With the NAT-OA addresses
+    /// configured, fold the address change into it incrementally; otherwise report it unverified.
+    /// </summary>
+    private bool FixTransportChecksum(Span<byte> packet, int headerLength, byte protocol, bool isIPv6)
+    {
+        int checksumOffset = headerLength + (protocol == (byte)IPProtocol.Tcp ? 16 : 6);
+        if (packet.Length < checksumOffset + 2)
+        {
+            return false;
+        }
+
+        if (protocol == (byte)IPProtocol.Udp && !isIPv6 && BinaryPrimitives.ReadUInt16BigEndian(packet[checksumOffset..]) == 0)
+        {
+            return true; // no checksum to fix
+        }
+
+        int addressLength = isIPv6 ? 16 : 4;
+        if (_natOriginalSource.Length != addressLength)
+        {
+            return false;
+        }
+
+        int sourceField = isIPv6 ? IPv6Header.Field.Source : IPv4Header.Field.Source;
+        int destinationField = isIPv6 ? IPv6Header.Field.Destination : IPv4Header.Field.Destination;
+        ushort checksum = BinaryPrimitives.ReadUInt16BigEndian(packet[checksumOffset..]);
+        for (int i = 0; i < addressLength; i += 2)
+        {
+            checksum = InternetChecksum.Update(
+                checksum, BinaryPrimitives.ReadUInt16BigEndian(_natOriginalSource.AsSpan(i)), BinaryPrimitives.ReadUInt16BigEndian(packet[(sourceField + i)..]));
+            checksum = InternetChecksum.Update(
+                checksum, BinaryPrimitives.ReadUInt16BigEndian(_natOriginalDestination.AsSpan(i)), BinaryPrimitives.ReadUInt16BigEndian(packet[(destinationField + i)..]));
+        }
+
+        BinaryPrimitives.WriteUInt16BigEndian(packet[checksumOffset..], checksum);
+        return true;
+    }
+
+    /// <summary>Finds the IP packet's own length from its header and checks it fits the bytes given.</summary>
+    private static bool TryMeasure(ReadOnlySpan<byte> bytes, out int packetLength, out IpsecStatus status)
+    {
+        packetLength = 0;
+        status = IpsecStatus.Success;
+        if (bytes.IsEmpty)
+        {
+            status = IpsecStatus.Truncated;
+            return false;
+        }
+
+        switch (bytes[0] >> 4)
+        {
+            case 4:
+                if (!IPv4Packet.TryCreate(bytes, out IPv4Packet v4))
+                {
+                    status = bytes.Length < IPv4Header.MinLength ? IpsecStatus.Truncated : IpsecStatus.Malformed;
+                    return false;
+                }
+
+                packetLength = v4.TotalLength;
+                return true;
+            case 6:
+                if (!IPv6Packet.TryCreate(bytes, out IPv6Packet v6))
+                {
+                    status = bytes.Length < IPv6Header.Length ? IpsecStatus.Truncated : IpsecStatus.Malformed;
+                    return false;
+                }
+
+                packetLength = IPv6Header.Length + v6.PayloadLength;
+                return true;
+            default:
+                status = IpsecStatus.Malformed;
+                return false;
+        }
+    }
+
+    private static void CheckRange(Span<byte> buffer, int offset, int length)
+    {
+        if (offset < 0 || length < 0 || offset > buffer.Length - length)
+        {
+            ThrowHelper.ThrowArgumentOutOfRange(nameof(offset), $"offset {offset} and length {length} do not lie within the {buffer.Length}-byte buffer.");
+        }
+    }
+}
