@@ -38,6 +38,9 @@ public readonly ref struct AhPacket
         return false;
     }
 
+    /// <summary>The AH header and every byte after it, as given to <see cref="TryCreate"/>.</summary>
+    public ReadOnlySpan<byte> Packet => _buffer;
+
     /// <summary>The protected payload's protocol.</summary>
     public IPProtocol NextHeader => (IPProtocol)_buffer[F.NextHeader];
 

@@ -13,7 +13,9 @@ namespace Ipsec.Packets.Wire;
 /// The walk is bounded: every header length is checked against the packet before it is used, every step advances by
 /// at least 8 bytes, and at most <see cref="MaxHeaderCount"/> headers are returned. After a fragment header with a
 /// non-zero offset the rest is fragment data, so the walk completes there with <see cref="IsNonFirstFragment"/> set.
-/// Pass the packet cut at 40 + Payload Length (<see cref="IPv6Packet.GetExtensionHeaderWalker"/> does).
+/// Pass the packet cut at 40 + Payload Length (<see cref="IPv6Packet.GetExtensionHeaderWalker"/> does). Mobility (135),
+/// HIP (139), Shim6 (140) and the experimental 253/254 headers are treated as upper-layer data: they are end-to-end
+/// and sit after any ESP or AH header.
 /// </remarks>
 public ref struct IPv6ExtensionHeaderWalker
 {
