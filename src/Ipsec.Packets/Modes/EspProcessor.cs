@@ -496,11 +496,7 @@ public sealed class EspProcessor
 
             if (ecn != packet.Ecn)
             {
-                ushort oldWord = BinaryPrimitives.ReadUInt16BigEndian(inner);
-                IPv4HeaderEditor.SetEcn(inner, ecn);
-                ushort newWord = BinaryPrimitives.ReadUInt16BigEndian(inner);
-                ushort checksum = BinaryPrimitives.ReadUInt16BigEndian(inner[IPv4Header.Field.HeaderChecksum..]);
-                BinaryPrimitives.WriteUInt16BigEndian(inner[IPv4Header.Field.HeaderChecksum..], InternetChecksum.Update(checksum, oldWord, newWord));
+                IPv4HeaderEditor.SetEcn(inner, ecn); // updates the header checksum incrementally (RFC 1624)
             }
 
             return IpsecStatus.Success;
