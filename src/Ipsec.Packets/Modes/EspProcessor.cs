@@ -1,8 +1,6 @@
 using System;
 using System.Buffers.Binary;
 using System.Net;
-using System.Net.Sockets;
-using System.Threading;
 using Ipsec.Packets.Internal;
 using Ipsec.Packets.Modes;
 using Ipsec.Packets.Wire;
@@ -26,12 +24,9 @@ public sealed class EspProcessor
     private const int UdpHeaderLength = UdpHeader.HeaderLength;
     private readonly EspSecurityAssociation _sa;
     private readonly EspProcessorOptions _options;
-    private readonly bool _outerIsIPv6;
-    private readonly byte[] _outerSource;
-    private readonly byte[] _outerDestination;
+    private readonly OuterHeaderTemplate? _outer;
     private readonly byte[] _natOriginalSource;
     private readonly byte[] _natOriginalDestination;
-    private int _identification;
 
     /// <summary>Creates the processor.</summary>
     /// <param name="securityAssociation">The SA whose ESP packets this processor frames.</param>
@@ -43,19 +38,10 @@ public sealed class EspProcessor
         ArgumentNullException.ThrowIfNull(options);
         _sa = securityAssociation;
         _options = options;
-        _outerSource = [];
-        _outerDestination = [];
         if (options.Mode == IpsecMode.Tunnel)
         {
-            if (options.TunnelSource is null || options.TunnelDestination is null ||
-                options.TunnelSource.AddressFamily != options.TunnelDestination.AddressFamily)
-            {
-                throw new ArgumentException("TunnelSource and TunnelDestination: tunnel mode needs both outer addresses, of one family.", nameof(options));
-            }
-
-            _outerIsIPv6 = options.TunnelSource.AddressFamily == AddressFamily.InterNetworkV6;
-            _outerSource = options.TunnelSource.GetAddressBytes();
-            _outerDestination = options.TunnelDestination.GetAddressBytes();
+            _outer = new OuterHeaderTemplate(
+                options.TunnelSource, options.TunnelDestination, options.HopLimit, options.DontFragment, options.CopyDscp, options.CopyFlowLabel, nameof(options));
         }
 
         _natOriginalSource = options.NatOriginalSource?.GetAddressBytes() ?? [];
@@ -69,8 +55,6 @@ public sealed class EspProcessor
         {
             throw new ArgumentException($"Mtu must be 0 (no limit) or positive; got {options.Mtu}.", nameof(options));
         }
-
-        _identification = Random.Shared.Next(ushort.MaxValue + 1);
     }
 
     /// <summary>The SA.</summary>
@@ -82,13 +66,13 @@ public sealed class EspProcessor
     /// <summary>The most bytes <see cref="Protect"/> needs before the packet: ESP header and IV, UDP, and the outer header in tunnel mode.</summary>
     public int MaximumHeadroom =>
         _sa.HeaderLength + (_options.UdpEncapsulation ? UdpHeaderLength : 0) +
-        (_options.Mode == IpsecMode.Tunnel ? (_outerIsIPv6 ? IPv6Header.Length : IPv4Header.MinLength) : 0);
+        (_outer?.HeaderLength ?? 0);
 
     /// <summary>The most bytes <see cref="Protect"/> needs after the packet: TFC padding, ESP padding, trailer and ICV.</summary>
     public int MaximumTailroom => _sa.MaximumTrailerLength + _sa.TfcPaddingLength;
 
     /// <summary>Sets the next outer IPv4 Identification (tests reproducing captured packets).</summary>
-    internal void SetNextIdentification(ushort identification) => Volatile.Write(ref _identification, identification - 1);
+    internal void SetNextIdentification(ushort identification) => _outer?.SetNextIdentification(identification);
 
     /// <summary>
     /// Protects the IP packet at <c>buffer[offset..offset+length]</c> in place. The result may start before
@@ -276,7 +260,8 @@ public sealed class EspProcessor
         Span<byte> inner = buffer.Slice(offset, innerLength);
         bool innerIsIPv6 = inner[0] >> 4 == 6;
         byte nextHeader = innerIsIPv6 ? (byte)IPProtocol.IPv6 : (byte)IPProtocol.IPv4;
-        int outerHeaderLength = (_outerIsIPv6 ? IPv6Header.Length : IPv4Header.MinLength) + (_options.UdpEncapsulation ? UdpHeaderLength : 0);
+        OuterHeaderTemplate template = _outer!;
+        int outerHeaderLength = template.HeaderLength + (_options.UdpEncapsulation ? UdpHeaderLength : 0);
         int espLength = _sa.GetProtectedLength(innerLength, nextHeader);
         int total = outerHeaderLength + espLength;
         int start = offset - _sa.HeaderLength - outerHeaderLength;
@@ -292,30 +277,24 @@ public sealed class EspProcessor
         }
 
         // Read what the outer header inherits before the inner packet is encrypted in place.
-        byte innerTrafficClass;
-        bool innerDontFragment = false;
-        uint innerFlowLabel = 0;
-        if (innerIsIPv6)
-        {
-            uint first = BinaryPrimitives.ReadUInt32BigEndian(inner);
-            innerTrafficClass = (byte)(first >> 20);
-            innerFlowLabel = first & 0xFFFFF;
-        }
-        else
-        {
-            innerTrafficClass = inner[IPv4Header.Field.Tos];
-            innerDontFragment = (BinaryPrimitives.ReadUInt16BigEndian(inner[IPv4Header.Field.FlagsFragmentOffset..]) & IPv4Header.DontFragmentFlag) != 0;
-        }
-
-        IpsecStatus status = _sa.Protect(inner, nextHeader, buffer[(offset - _sa.HeaderLength)..], out int written);
+        OuterHeaderTemplate.InnerFields fields = OuterHeaderTemplate.ReadInner(inner);
+        IpsecStatus status = _sa.Protect(inner, nextHeader, buffer[(offset - _sa.HeaderLength)..], out _);
         if (status != IpsecStatus.Success)
         {
             return status;
         }
 
-        byte trafficClass = (byte)((_options.CopyDscp ? innerTrafficClass & 0xFC : 0) | EcnTunneling.Encapsulate((byte)(innerTrafficClass & 3)));
         Span<byte> outer = buffer.Slice(start, total);
-        WriteOuterHeader(outer, trafficClass, innerDontFragment, innerIsIPv6 ? innerFlowLabel : 0);
+        template.Write(outer, _options.UdpEncapsulation ? (byte)IPProtocol.Udp : (byte)IPProtocol.Esp, fields);
+        if (_options.UdpEncapsulation)
+        {
+            WriteUdpHeader(outer[template.HeaderLength..], espLength);
+            if (template.IsIPv6)
+            {
+                WriteUdpChecksumIPv6(outer, template.HeaderLength);
+            }
+        }
+
         result = new EspProcessResult(start, total, _sa.OutboundSequenceNumber, false);
         return IpsecStatus.Success;
     }
@@ -410,54 +389,6 @@ public sealed class EspProcessor
 
         result = new EspProcessResult(start, total, _sa.OutboundSequenceNumber, false);
         return IpsecStatus.Success;
-    }
-
-    private void WriteOuterHeader(Span<byte> outer, byte trafficClass, bool innerDontFragment, uint innerFlowLabel)
-    {
-        int headerLength;
-        bool udp = _options.UdpEncapsulation;
-        byte protocol = udp ? (byte)IPProtocol.Udp : (byte)IPProtocol.Esp;
-        if (_outerIsIPv6)
-        {
-            headerLength = IPv6Header.Length;
-            uint flowLabel = _options.CopyFlowLabel ? innerFlowLabel : 0;
-            BinaryPrimitives.WriteUInt32BigEndian(outer, (6u << 28) | ((uint)trafficClass << 20) | flowLabel);
-            BinaryPrimitives.WriteUInt16BigEndian(outer[IPv6Header.Field.PayloadLength..], (ushort)(outer.Length - IPv6Header.Length));
-            outer[IPv6Header.Field.NextHeader] = protocol;
-            outer[IPv6Header.Field.HopLimit] = _options.HopLimit;
-            _outerSource.CopyTo(outer[IPv6Header.Field.Source..]);
-            _outerDestination.CopyTo(outer[IPv6Header.Field.Destination..]);
-        }
-        else
-        {
-            headerLength = IPv4Header.MinLength;
-            bool dontFragment = _options.DontFragment switch
-            {
-                DontFragmentPolicy.Set => true,
-                DontFragmentPolicy.Clear => false,
-                _ => innerDontFragment,
-            };
-            outer[0] = 0x45;
-            outer[IPv4Header.Field.Tos] = trafficClass;
-            BinaryPrimitives.WriteUInt16BigEndian(outer[IPv4Header.Field.TotalLength..], (ushort)outer.Length);
-            BinaryPrimitives.WriteUInt16BigEndian(outer[IPv4Header.Field.Identification..], (ushort)Interlocked.Increment(ref _identification));
-            BinaryPrimitives.WriteUInt16BigEndian(outer[IPv4Header.Field.FlagsFragmentOffset..], dontFragment ? IPv4Header.DontFragmentFlag : (ushort)0);
-            outer[IPv4Header.Field.TimeToLive] = _options.HopLimit;
-            outer[IPv4Header.Field.Protocol] = protocol;
-            BinaryPrimitives.WriteUInt16BigEndian(outer[IPv4Header.Field.HeaderChecksum..], 0);
-            _outerSource.CopyTo(outer[IPv4Header.Field.Source..]);
-            _outerDestination.CopyTo(outer[IPv4Header.Field.Destination..]);
-            IPv4HeaderEditor.UpdateChecksum(outer[..IPv4Header.MinLength]);
-        }
-
-        if (udp)
-        {
-            WriteUdpHeader(outer[headerLength..], outer.Length - headerLength - UdpHeaderLength);
-            if (_outerIsIPv6)
-            {
-                WriteUdpChecksumIPv6(outer, headerLength);
-            }
-        }
     }
 
     /// <summary>The UDP header before ESP; checksum 0, which RFC 3948 §2.1 asks for over IPv4 (IPv6 fills it in after).</summary>

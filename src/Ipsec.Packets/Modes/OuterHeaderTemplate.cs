@@ -1,0 +1,101 @@
+using System;
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using Ipsec.Packets.Wire;
+
+namespace Ipsec.Packets.Modes;
+
+/// <summary>
+/// The outer IP header of a tunnel-mode SA, built once from its endpoints and policies (RFC 4301 §5.1.2) and written per
+/// packet: addresses, TTL or hop limit, DF, DSCP, ECN by RFC 6040 normal mode, flow label, a per-tunnel IPv4 Identification
+/// counter, lengths and checksum. Shared by ESP and AH.
+/// </summary>
+internal sealed class OuterHeaderTemplate
+{
+    private readonly byte[] _source;
+    private readonly byte[] _destination;
+    private readonly byte _hopLimit;
+    private readonly DontFragmentPolicy _dontFragment;
+    private readonly bool _copyDscp;
+    private readonly bool _copyFlowLabel;
+    private int _identification;
+
+    public OuterHeaderTemplate(IPAddress? source, IPAddress? destination, byte hopLimit, DontFragmentPolicy dontFragment, bool copyDscp, bool copyFlowLabel, string paramName)
+    {
+        if (source is null || destination is null || source.AddressFamily != destination.AddressFamily)
+        {
+            throw new ArgumentException("TunnelSource and TunnelDestination: tunnel mode needs both outer addresses, of one family.", paramName);
+        }
+
+        IsIPv6 = source.AddressFamily == AddressFamily.InterNetworkV6;
+        _source = source.GetAddressBytes();
+        _destination = destination.GetAddressBytes();
+        _hopLimit = hopLimit;
+        _dontFragment = dontFragment;
+        _copyDscp = copyDscp;
+        _copyFlowLabel = copyFlowLabel;
+        _identification = Random.Shared.Next(ushort.MaxValue + 1);
+    }
+
+    /// <summary>True for an IPv6 outer header.</summary>
+    public bool IsIPv6 { get; }
+
+    /// <summary>The outer header length in bytes (20 or 40).</summary>
+    public int HeaderLength => IsIPv6 ? IPv6Header.Length : IPv4Header.MinLength;
+
+    /// <summary>Sets the next IPv4 Identification (tests reproducing captured packets).</summary>
+    public void SetNextIdentification(ushort identification) => Volatile.Write(ref _identification, identification - 1);
+
+    /// <summary>What the outer header inherits from an inner packet; read before the inner packet is encrypted.</summary>
+    public static InnerFields ReadInner(ReadOnlySpan<byte> inner)
+    {
+        if (inner[0] >> 4 == 6)
+        {
+            uint first = BinaryPrimitives.ReadUInt32BigEndian(inner);
+            return new InnerFields((byte)(first >> 20), false, first & 0xFFFFF);
+        }
+
+        bool dontFragment = (BinaryPrimitives.ReadUInt16BigEndian(inner[IPv4Header.Field.FlagsFragmentOffset..]) & IPv4Header.DontFragmentFlag) != 0;
+        return new InnerFields(inner[IPv4Header.Field.Tos], dontFragment, 0);
+    }
+
+    /// <summary>Writes the outer header at the start of <paramref name="packet"/> (the whole outer packet), with <paramref name="protocol"/> next.</summary>
+    public void Write(Span<byte> packet, byte protocol, InnerFields inner)
+    {
+        byte trafficClass = (byte)((_copyDscp ? inner.TrafficClass & 0xFC : 0) | EcnTunneling.Encapsulate((byte)(inner.TrafficClass & 3)));
+        if (IsIPv6)
+        {
+            uint flowLabel = _copyFlowLabel ? inner.FlowLabel : 0;
+            BinaryPrimitives.WriteUInt32BigEndian(packet, (6u << 28) | ((uint)trafficClass << 20) | flowLabel);
+            BinaryPrimitives.WriteUInt16BigEndian(packet[IPv6Header.Field.PayloadLength..], (ushort)(packet.Length - IPv6Header.Length));
+            packet[IPv6Header.Field.NextHeader] = protocol;
+            packet[IPv6Header.Field.HopLimit] = _hopLimit;
+            _source.CopyTo(packet[IPv6Header.Field.Source..]);
+            _destination.CopyTo(packet[IPv6Header.Field.Destination..]);
+            return;
+        }
+
+        bool dontFragment = _dontFragment switch
+        {
+            DontFragmentPolicy.Set => true,
+            DontFragmentPolicy.Clear => false,
+            _ => inner.DontFragment,
+        };
+        packet[0] = 0x45;
+        packet[IPv4Header.Field.Tos] = trafficClass;
+        BinaryPrimitives.WriteUInt16BigEndian(packet[IPv4Header.Field.TotalLength..], (ushort)packet.Length);
+        BinaryPrimitives.WriteUInt16BigEndian(packet[IPv4Header.Field.Identification..], (ushort)Interlocked.Increment(ref _identification));
+        BinaryPrimitives.WriteUInt16BigEndian(packet[IPv4Header.Field.FlagsFragmentOffset..], dontFragment ? IPv4Header.DontFragmentFlag : (ushort)0);
+        packet[IPv4Header.Field.TimeToLive] = _hopLimit;
+        packet[IPv4Header.Field.Protocol] = protocol;
+        BinaryPrimitives.WriteUInt16BigEndian(packet[IPv4Header.Field.HeaderChecksum..], 0);
+        _source.CopyTo(packet[IPv4Header.Field.Source..]);
+        _destination.CopyTo(packet[IPv4Header.Field.Destination..]);
+        IPv4HeaderEditor.UpdateChecksum(packet[..IPv4Header.MinLength]);
+    }
+
+    /// <summary>The inner packet's traffic class (or TOS), DF bit and flow label.</summary>
+    internal readonly record struct InnerFields(byte TrafficClass, bool DontFragment, uint FlowLabel);
+}
