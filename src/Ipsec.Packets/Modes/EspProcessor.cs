@@ -233,15 +233,16 @@ public sealed class EspProcessor
         int start = payloadOffset - prefixLength;
         packet[..prefixLength].CopyTo(packet[start..]);
         Span<byte> rebuilt = packet.Slice(start, prefixLength + esp.PayloadLength);
-        rebuilt[nextHeaderField] = esp.NextHeader;
         if (isIPv6)
         {
+            rebuilt[nextHeaderField] = esp.NextHeader;
             BinaryPrimitives.WriteUInt16BigEndian(rebuilt[IPv6Header.Field.PayloadLength..], (ushort)(rebuilt.Length - IPv6Header.Length));
         }
         else
         {
-            BinaryPrimitives.WriteUInt16BigEndian(rebuilt[IPv4Header.Field.TotalLength..], (ushort)rebuilt.Length);
-            IPv4HeaderEditor.UpdateChecksum(rebuilt[..prefixLength]);
+            // Protocol and total length change; the checksum follows incrementally (RFC 1624).
+            IPv4HeaderEditor.SetProtocol(rebuilt, (IPProtocol)esp.NextHeader);
+            IPv4HeaderEditor.SetTotalLength(rebuilt, (ushort)rebuilt.Length);
         }
 
         bool unverified = false;
@@ -367,7 +368,7 @@ public sealed class EspProcessor
         }
 
         Span<byte> output = buffer.Slice(start, total);
-        output[nextHeaderField] = udp > 0 ? (byte)IPProtocol.Udp : (byte)IPProtocol.Esp;
+        IPProtocol protocol = udp > 0 ? IPProtocol.Udp : IPProtocol.Esp;
         if (udp > 0)
         {
             WriteUdpHeader(output[prefixLength..], espLength);
@@ -375,6 +376,7 @@ public sealed class EspProcessor
 
         if (isIPv6)
         {
+            output[nextHeaderField] = (byte)protocol;
             BinaryPrimitives.WriteUInt16BigEndian(output[IPv6Header.Field.PayloadLength..], (ushort)(total - IPv6Header.Length));
             if (udp > 0)
             {
@@ -383,8 +385,9 @@ public sealed class EspProcessor
         }
         else
         {
-            BinaryPrimitives.WriteUInt16BigEndian(output[IPv4Header.Field.TotalLength..], (ushort)total);
-            IPv4HeaderEditor.UpdateChecksum(output[..prefixLength]);
+            // Protocol and total length change; the checksum follows incrementally (RFC 1624).
+            IPv4HeaderEditor.SetProtocol(output, protocol);
+            IPv4HeaderEditor.SetTotalLength(output, (ushort)total);
         }
 
         result = new EspProcessResult(start, total, _sa.OutboundSequenceNumber, false);
