@@ -433,18 +433,18 @@ public sealed class SecurityAssociationDatabase : IDisposable
                     ThrowHelper.ThrowArgument("The source and destination addresses must be of the same family.", nameof(source));
                 }
 
-                found = _table.Find(spi, direction, destinationFamily, destinationValue, sourceFamily, sourceValue);
+                found = Listed(_table.Find(spi, direction, destinationFamily, destinationValue, sourceFamily, sourceValue));
             }
 
             if (found is null && _table.HasKind(direction, 1))
             {
-                found = _table.Find(spi, direction, destinationFamily, destinationValue, AddressValue.Any, default);
+                found = Listed(_table.Find(spi, direction, destinationFamily, destinationValue, AddressValue.Any, default));
             }
         }
 
         if (found is null && _table.HasKind(direction, 0))
         {
-            found = _table.Find(spi, direction, AddressValue.Any, default, AddressValue.Any, default);
+            found = Listed(_table.Find(spi, direction, AddressValue.Any, default, AddressValue.Any, default));
         }
 
         if (found is null)
@@ -462,6 +462,13 @@ public sealed class SecurityAssociationDatabase : IDisposable
         handle = found;
         return IpsecStatus.Success;
     }
+
+    /// <summary>
+    /// A reader that loaded the table just before a removal may still meet the removed entry; it then answers as if the
+    /// removal had happened first and goes on to the less specific keys.
+    /// </summary>
+    private static SecurityAssociationHandle? Listed(SecurityAssociationHandle? handle) =>
+        handle is null || handle.State == SecurityAssociationState.Removed ? null : handle;
 
     private bool RemoveLocked(SecurityAssociationHandle handle)
     {
