@@ -99,6 +99,27 @@ internal sealed class PolicyIndex
         return best?.Policy;
     }
 
+    /// <summary>How many rules lie on the flow's path (the most a lookup can examine): a diagnostic for tests.</summary>
+    internal int CountCandidates(in TrafficFlow flow)
+    {
+        bool ipv4 = flow.Family == AddressValue.IPv4;
+        Node? node = ipv4 ? _ipv4 : _ipv6;
+        int width = ipv4 ? 32 : 128;
+        int count = 0;
+        for (int depth = 0; node is not null; depth++)
+        {
+            count += node.Rules.Length;
+            if (depth == width)
+            {
+                break;
+            }
+
+            node = Bit(flow.Remote, width - 1 - depth) ? node.One : node.Zero;
+        }
+
+        return count;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Bit(UInt128 value, int position) => ((value >> position) & UInt128.One) != UInt128.Zero;
 

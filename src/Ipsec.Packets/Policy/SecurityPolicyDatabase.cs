@@ -101,6 +101,9 @@ public sealed class SecurityPolicyDatabase
     /// <returns>The policy, or null when none matches (RFC 4301: discard).</returns>
     public SecurityPolicy? Find(in TrafficFlow flow) => Volatile.Read(ref _index).Find(flow);
 
+    /// <summary>The number of policies a lookup of <paramref name="flow"/> may examine (diagnostics for tests).</summary>
+    internal int CountCandidates(in TrafficFlow flow) => Volatile.Read(ref _index).CountCandidates(flow);
+
     private void Publish(List<SecurityPolicy> all)
     {
         all.Sort(static (a, b) => a.Priority != b.Priority ? a.Priority.CompareTo(b.Priority) : a.Sequence.CompareTo(b.Sequence));
