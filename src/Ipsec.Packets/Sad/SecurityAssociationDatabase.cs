@@ -23,7 +23,8 @@ namespace Ipsec.Packets;
 /// <para><b>Lifetimes.</b> The data path only counts (interlocked adds) and compares against the hard byte and packet
 /// limits. Everything else — time limits, soft limits, the events, retiring and purging — happens in <see cref="Poll"/>,
 /// which the caller runs periodically or has run on a timer by <see cref="StartPolling"/>. Events are raised on the thread
-/// running <see cref="Poll"/>, outside the database's locks, in the order soft, hard, retired.</para>
+/// running <see cref="Poll"/>, after the pass and outside the writers' lock (handlers may add, remove, retire and switch
+/// SAs), in the order soft, hard, retired; polls do not overlap.</para>
 /// <para><b>Rekeying.</b> Any number of inbound SAs may serve one policy at once: add the new inbound SA, then
 /// <see cref="Retire"/> the old one with a drain time, during which both are accepted. Outbound,
 /// <see cref="SwitchOutbound"/> swaps the policy's SA bundle atomically and retires the old SAs after their drain time.
@@ -340,7 +341,9 @@ public sealed class SecurityAssociationDatabase : IDisposable
     /// Applies lifetimes and drain times as of now: marks SAs whose time limits passed, raises
     /// <see cref="SoftLifetimeExpired"/> and <see cref="HardLifetimeExpired"/> once per SA, removes retired SAs whose
     /// drain time ended (raising <see cref="Retired"/>) and expired SAs listed longer than <see cref="ExpiredRetention"/>.
-    /// Runs one at a time; handlers run on the calling thread after the database's state is updated and should not throw.
+    /// Runs one at a time; handlers run on the calling thread after the database's state is updated and should not throw
+    /// (from the <see cref="StartPolling"/> timer an exception would end the process, like any unhandled timer exception).
+    /// The pass visits every entry (SAs without limits or drain time cost only a few reads each).
     /// </summary>
     public void Poll()
     {
@@ -541,6 +544,11 @@ public sealed class SecurityAssociationDatabase : IDisposable
             }
 
             SecurityAssociationLifetime lifetime = handle.Lifetime;
+            if (state < SecurityAssociationState.Expired && !lifetime.HasLimits && Volatile.Read(ref handle.RetireAtTimestamp) == long.MaxValue)
+            {
+                return;
+            }
+
             TimeProvider time = database._timeProvider;
             TimeSpan sinceAdded = time.GetElapsedTime(handle.AddedTimestamp, now);
             long firstUse = handle.FirstUseTimestamp;

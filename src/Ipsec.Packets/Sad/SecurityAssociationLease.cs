@@ -1,5 +1,3 @@
-using Ipsec.Packets.Internal;
-
 namespace Ipsec.Packets;
 
 /// <summary>
@@ -7,8 +5,9 @@ namespace Ipsec.Packets;
 /// While any lease is held the SA is not disposed; release the lease with <see cref="Dispose"/> (a <c>using</c> statement).
 /// </summary>
 /// <remarks>
-/// A ref struct: it lives on the stack of the processing thread and costs no allocation. Do not copy it and dispose
-/// both copies (the second release throws <see cref="System.ObjectDisposedException"/>).
+/// A ref struct: it lives on the stack of the processing thread and costs no allocation. Dispose each lease exactly once:
+/// disposing a copy as well would release a hold that another thread may own (the reference count cannot tell copies apart).
+/// <c>using (lease) { ... }</c> right after <see cref="SecurityAssociationHandle.Acquire"/> is the intended pattern.
 /// </remarks>
 public ref struct SecurityAssociationLease
 {

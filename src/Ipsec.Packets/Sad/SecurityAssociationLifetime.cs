@@ -41,6 +41,11 @@ public sealed class SecurityAssociationLifetime
     /// <summary>Time after the SA's first packet when it stops.</summary>
     public TimeSpan? HardUseExpiry { get; init; }
 
+    /// <summary>False when no limit is set, so <see cref="SecurityAssociationDatabase.Poll"/> can skip the SA.</summary>
+    internal bool HasLimits =>
+        SoftByteLimit.HasValue || HardByteLimit.HasValue || SoftPacketLimit.HasValue || HardPacketLimit.HasValue ||
+        SoftAddExpiry.HasValue || HardAddExpiry.HasValue || SoftUseExpiry.HasValue || HardUseExpiry.HasValue;
+
     internal long HardBytes => HardByteLimit ?? long.MaxValue;
 
     internal long HardPackets => HardPacketLimit ?? long.MaxValue;
