@@ -11,7 +11,9 @@ namespace Ipsec.Packets.Policy;
 /// (at most 33 nodes for IPv4, 129 for IPv6): the policies on that path are exactly those whose remote range holds the
 /// address, so the lowest-ranked one that also matches the other selectors is the answer a linear scan would give.
 /// Policies with a wildcard remote address sit at the root(s) and form the fallback list. Each node's list is in rank
-/// order, and a node is left as soon as its next rank cannot beat the best match so far.
+/// order, and a node is left as soon as its next rank cannot beat the best match so far. A node with many policies
+/// (typically the wildcard root) also splits them by protocol, so a lookup there merges only the wildcard-protocol list
+/// with the list for the packet's protocol.
 /// </summary>
 internal sealed class PolicyIndex
 {
@@ -71,21 +73,13 @@ internal sealed class PolicyIndex
         int bestRank = int.MaxValue;
         for (int depth = 0; node is not null; depth++)
         {
-            Rule[] rules = node.Rules;
-            for (int i = 0; i < rules.Length; i++)
+            if (node.ByProtocol is { } byProtocol)
             {
-                Rule rule = rules[i];
-                if (rule.Rank >= bestRank)
-                {
-                    break;
-                }
-
-                if (rule.Selector.MatchesExceptRemoteAddress(flow))
-                {
-                    best = rule;
-                    bestRank = rule.Rank;
-                    break;
-                }
+                ScanMerged(node.AnyProtocol, byProtocol[flow.Protocol], flow, ref best, ref bestRank);
+            }
+            else
+            {
+                Scan(node.Rules, flow, ref best, ref bestRank);
             }
 
             if (depth == width)
@@ -99,6 +93,61 @@ internal sealed class PolicyIndex
         return best?.Policy;
     }
 
+    /// <summary>The first rule of a rank-ordered list that beats <paramref name="bestRank"/> and matches.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Scan(Rule[] rules, in TrafficFlow flow, ref Rule? best, ref int bestRank)
+    {
+        for (int i = 0; i < rules.Length; i++)
+        {
+            Rule rule = rules[i];
+            if (rule.Rank >= bestRank)
+            {
+                return;
+            }
+
+            if (rule.Selector.MatchesExceptRemoteAddress(flow))
+            {
+                best = rule;
+                bestRank = rule.Rank;
+                return;
+            }
+        }
+    }
+
+    /// <summary>Scans two rank-ordered lists (wildcard protocol, and the flow's protocol) in merged rank order.</summary>
+    private static void ScanMerged(Rule[] anyProtocol, Rule[] protocol, in TrafficFlow flow, ref Rule? best, ref int bestRank)
+    {
+        int i = 0, j = 0;
+        while (true)
+        {
+            Rule rule;
+            if (i < anyProtocol.Length && (j >= protocol.Length || anyProtocol[i].Rank < protocol[j].Rank))
+            {
+                rule = anyProtocol[i++];
+            }
+            else if (j < protocol.Length)
+            {
+                rule = protocol[j++];
+            }
+            else
+            {
+                return;
+            }
+
+            if (rule.Rank >= bestRank)
+            {
+                return;
+            }
+
+            if (rule.Selector.MatchesExceptRemoteAddress(flow))
+            {
+                best = rule;
+                bestRank = rule.Rank;
+                return;
+            }
+        }
+    }
+
     /// <summary>How many rules lie on the flow's path (the most a lookup can examine): a diagnostic for tests.</summary>
     internal int CountCandidates(in TrafficFlow flow)
     {
@@ -108,7 +157,7 @@ internal sealed class PolicyIndex
         int count = 0;
         for (int depth = 0; node is not null; depth++)
         {
-            count += node.Rules.Length;
+            count += node.ByProtocol is { } byProtocol ? node.AnyProtocol.Length + byProtocol[flow.Protocol].Length : node.Rules.Length;
             if (depth == width)
             {
                 break;
@@ -132,11 +181,20 @@ internal sealed class PolicyIndex
 
     private sealed class Node
     {
+        /// <summary>Nodes with more rules than this also bucket them by protocol.</summary>
+        private const int BucketThreshold = 8;
+
         private List<Rule>? _pending;
 
         public Node? Zero;
         public Node? One;
         public Rule[] Rules = Array.Empty<Rule>();
+
+        /// <summary>For big nodes: the rules with a wildcard protocol, in rank order.</summary>
+        public Rule[] AnyProtocol = Array.Empty<Rule>();
+
+        /// <summary>For big nodes: per protocol number, the rules for exactly that protocol, in rank order; null for small nodes.</summary>
+        public Rule[][]? ByProtocol;
 
         public void Add(Rule rule) => (_pending ??= new List<Rule>()).Add(rule);
 
@@ -146,10 +204,40 @@ internal sealed class PolicyIndex
             {
                 Rules = _pending.ToArray();
                 _pending = null;
+                if (Rules.Length > BucketThreshold)
+                {
+                    BuildProtocolBuckets();
+                }
             }
 
             Zero?.Freeze();
             One?.Freeze();
+        }
+
+        private void BuildProtocolBuckets()
+        {
+            var any = new List<Rule>();
+            var lists = new List<Rule>?[256];
+            foreach (Rule rule in Rules)
+            {
+                if (rule.Selector.Protocol is byte protocol)
+                {
+                    (lists[protocol] ??= new List<Rule>()).Add(rule);
+                }
+                else
+                {
+                    any.Add(rule);
+                }
+            }
+
+            var buckets = new Rule[256][];
+            for (int p = 0; p < buckets.Length; p++)
+            {
+                buckets[p] = lists[p]?.ToArray() ?? Array.Empty<Rule>();
+            }
+
+            AnyProtocol = any.ToArray();
+            ByProtocol = buckets;
         }
     }
 }

@@ -95,6 +95,35 @@ public class SecurityPolicyDatabaseReferenceTests
         Assert.That(spd.CountCandidates(flow), Is.EqualTo(2), "the /32 on the path and the wildcard fallback, not 10,001 rules");
     }
 
+    [Test]
+    public void WildcardAddressRulesAreBucketedByProtocol()
+    {
+        var spd = new SecurityPolicyDatabase();
+        var policies = new List<SecurityPolicy>();
+        for (int i = 0; i < 3000; i++)
+        {
+            byte protocol = (byte)(i % 3 == 0 ? 6 : i % 3 == 1 ? 17 : 132);
+            policies.Add(new SecurityPolicy(
+                new TrafficSelector { Protocol = protocol, RemotePorts = PortRange.Single((ushort)(10_000 + i)) }, SecurityPolicyAction.Protect));
+        }
+
+        var anyIcmp = new SecurityPolicy(new TrafficSelector { Protocol = 1 }, SecurityPolicyAction.Bypass);
+        var last = new SecurityPolicy(TrafficSelector.Any, SecurityPolicyAction.Discard);
+        policies.Add(anyIcmp);
+        policies.Add(last);
+        spd.AddRange(policies);
+
+        TrafficFlow icmp = TrafficFlow.CreateIcmp([192, 0, 2, 1], [198, 51, 100, 1], 8, 0);
+        TrafficFlow esp = TrafficFlow.CreateWithoutPorts([192, 0, 2, 1], [198, 51, 100, 1], 50);
+        TrafficFlow udp = TrafficFlow.Create([192, 0, 2, 1], [198, 51, 100, 1], 17, 1, 10_001);
+        Assert.That(spd.Find(icmp), Is.SameAs(anyIcmp));
+        Assert.That(spd.Find(esp), Is.SameAs(last));
+        Assert.That(spd.Find(udp), Is.SameAs(policies[1]));
+        Assert.That(spd.CountCandidates(icmp), Is.EqualTo(2), "ICMP meets only its own rule and the wildcard, not 3,000 TCP/UDP/SCTP rules");
+        Assert.That(spd.CountCandidates(esp), Is.EqualTo(1));
+        Assert.That(spd.CountCandidates(udp), Is.EqualTo(1001));
+    }
+
     private static void AddBatch(SecurityPolicyDatabase spd, List<RuleSpec> batch, List<RuleSpec> inserted)
     {
         var policies = new List<SecurityPolicy>();
