@@ -8,8 +8,8 @@ namespace Ipsec.Packets;
 
 /// <summary>
 /// The selector values of one packet, in the local/remote terms of RFC 4301 §4.4.1: addresses, IP protocol and ports.
-/// For ICMP and ICMPv6 both port fields carry (type &lt;&lt; 8) | code (RFC 4301 §4.4.1.1), so a selector may constrain
-/// either. When the ports are not available (a non-initial fragment, or a protocol without ports) <see cref="HasPorts"/>
+/// For ICMP and ICMPv6 both port fields carry (type &lt;&lt; 8) | code, and for the IPv6 Mobility Header the MH type
+/// &lt;&lt; 8 (RFC 4301 §4.4.1.1), so a selector may constrain either field. When the ports are not available (a non-initial fragment, or a protocol without ports) <see cref="HasPorts"/>
 /// is false and the flow matches only selectors whose ports are <see cref="PortRange.Any"/> (RFC 4301's OPAQUE).
 /// </summary>
 /// <remarks>Built on the data path without allocating: addresses arrive as 4- or 16-byte spans.</remarks>
@@ -178,6 +178,19 @@ public readonly struct TrafficFlow
 
             ushort value = BinaryPrimitives.ReadUInt16BigEndian(transport);
             flow = new TrafficFlow(family, local, remote, protocol, value, value, true);
+            return true;
+        }
+
+        if (protocol == Protocols.MobilityHeader)
+        {
+            // RFC 4301 §4.4.1.1: the MH type in the high byte of the local port selector, the low byte zero.
+            if (transport.Length < 3)
+            {
+                return false;
+            }
+
+            ushort mhType = (ushort)(transport[2] << 8);
+            flow = new TrafficFlow(family, local, remote, protocol, mhType, mhType, true);
             return true;
         }
 

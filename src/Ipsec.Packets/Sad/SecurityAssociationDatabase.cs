@@ -20,6 +20,8 @@ namespace Ipsec.Packets;
 /// number of SAs. Writers (<see cref="Add"/>, <see cref="Remove"/>, <see cref="UpdateLifetime"/>, <see cref="Retire"/>,
 /// <see cref="SwitchOutbound"/>, <see cref="Poll"/>) take a lock among themselves only; a reader sees the database before or
 /// after each write, never half of one.</para>
+/// <para><b>Metrics.</b> Every failure status returned by the data-path members above is already counted in
+/// <c>ipsec.drops</c>; count other drops (a failed ICV, a replay) with <see cref="RecordDrop"/>.</para>
 /// <para><b>Lifetimes.</b> The data path only counts (interlocked adds) and compares against the hard byte and packet
 /// limits. Everything else — time limits, soft limits, the events, retiring and purging — happens in <see cref="Poll"/>,
 /// which the caller runs periodically or has run on a timer by <see cref="StartPolling"/>. Events are raised on the thread

@@ -126,7 +126,7 @@ public sealed class SecurityAssociationHandle
     /// <param name="lease">The lease; default on failure.</param>
     /// <returns>
     /// <see cref="IpsecStatus.Success"/>; <see cref="IpsecStatus.SaExpired"/> past the hard lifetime;
-    /// <see cref="IpsecStatus.UnknownSpi"/> once the SA has left the database.
+    /// <see cref="IpsecStatus.UnknownSpi"/> once the SA has left the database. A failure is counted as a drop.
     /// </returns>
     public IpsecStatus Acquire(out SecurityAssociationLease lease)
     {
@@ -134,7 +134,7 @@ public sealed class SecurityAssociationHandle
         int state = Volatile.Read(ref _state);
         if (state >= (int)SecurityAssociationState.Expired)
         {
-            return StatusOf(state);
+            return Refuse(state);
         }
 
         int references = Volatile.Read(ref _references);
@@ -142,7 +142,7 @@ public sealed class SecurityAssociationHandle
         {
             if (references == 0)
             {
-                return StatusOf(Volatile.Read(ref _state));
+                return Refuse(Volatile.Read(ref _state));
             }
 
             int seen = Interlocked.CompareExchange(ref _references, references + 1, references);
@@ -262,6 +262,10 @@ public sealed class SecurityAssociationHandle
         }
     }
 
-    private static IpsecStatus StatusOf(int state) =>
-        state == (int)SecurityAssociationState.Removed ? IpsecStatus.UnknownSpi : IpsecStatus.SaExpired;
+    private IpsecStatus Refuse(int state)
+    {
+        IpsecStatus status = state == (int)SecurityAssociationState.Removed ? IpsecStatus.UnknownSpi : IpsecStatus.SaExpired;
+        IpsecMetrics.RecordDrop(status, Direction);
+        return status;
+    }
 }

@@ -73,6 +73,16 @@ public class TrafficFlowTests
     }
 
     [Test]
+    public void IPv6MobilityHeaderCarriesTheMhType()
+    {
+        // MH: payload proto 59, header length 1, MH type 5 (Binding Update), reserved.
+        string header = "60000000" + "0010" + "87" + "40" + "20010db8000000000000000000000001" + "20010db8000000000000000000000002";
+        byte[] packet = Hex(header + "3b010500" + "000000000000000000000000");
+        Assert.That(TrafficFlow.TryParse(packet, outbound: true, out TrafficFlow flow), Is.True);
+        Assert.That((flow.Protocol, flow.LocalPort, flow.RemotePort), Is.EqualTo(((byte)135, (ushort)0x0500, (ushort)0x0500)));
+    }
+
+    [Test]
     public void MalformedPacketsReturnFalse()
     {
         byte[] udp = Hex(UdpV4);
