@@ -1,5 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Net;
+using System.Threading;
+using System.Threading.Tasks;
 using Ipsec.Packets.Tests.Support;
 using NUnit.Framework;
 
@@ -151,5 +154,65 @@ public class SecurityPolicyDatabaseTests
         });
         Assert.That(allocated, Is.Zero);
         Assert.That(found!.Selector.RemotePorts, Is.EqualTo(PortRange.Single(1007)));
+    }
+
+    [Test]
+    public void ReadersSeeWholeSnapshotsWhileWritersChangePolicies()
+    {
+        var spd = new SecurityPolicyDatabase();
+        var stable = new SecurityPolicy(new TrafficSelector { Protocol = 6, RemotePorts = PortRange.Single(22) }, SecurityPolicyAction.Bypass, priority: -1);
+        var fallback = new SecurityPolicy(TrafficSelector.Any, SecurityPolicyAction.Discard, priority: 1000);
+        spd.AddRange([stable, fallback]);
+        TrafficFlow ssh = TrafficFlow.Create(Host4, [10, 0, 0, 1], 6, 40000, 22);
+        TrafficFlow web = TrafficFlow.Create(Host4, [10, 0, 0, 1], 6, 40000, 443);
+
+        int stop = 0;
+        long wrong = 0;
+        var readers = new Task[2];
+        for (int t = 0; t < readers.Length; t++)
+        {
+            readers[t] = Task.Run(() =>
+            {
+                while (Volatile.Read(ref stop) == 0)
+                {
+                    if (!ReferenceEquals(spd.Find(ssh), stable))
+                    {
+                        Interlocked.Increment(ref wrong);
+                    }
+
+                    SecurityPolicy? p = spd.Find(web);
+                    if (p is null || (p != fallback && p.Action != SecurityPolicyAction.Protect))
+                    {
+                        Interlocked.Increment(ref wrong);
+                    }
+                }
+            });
+        }
+
+        var random = new Random(5);
+        var churn = new List<SecurityPolicy>();
+        for (int round = 0; round < 2000; round++)
+        {
+            if (churn.Count > 0 && random.Next(2) == 0)
+            {
+                int i = random.Next(churn.Count);
+                Assert.That(spd.Remove(churn[i]), Is.True);
+                churn.RemoveAt(i);
+            }
+            else
+            {
+                var p = new SecurityPolicy(new TrafficSelector
+                {
+                    RemoteAddress = IPAddressRange.FromPrefix(new IPAddress(new byte[] { 10, 0, 0, 0 }), random.Next(8, 33)),
+                }, SecurityPolicyAction.Protect, priority: random.Next(10));
+                spd.Add(p);
+                churn.Add(p);
+            }
+        }
+
+        Volatile.Write(ref stop, 1);
+        Task.WaitAll(readers);
+        Assert.That(wrong, Is.Zero);
+        Assert.That(spd.Count, Is.EqualTo(2 + churn.Count));
     }
 }
