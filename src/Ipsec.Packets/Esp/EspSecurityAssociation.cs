@@ -22,7 +22,7 @@ namespace Ipsec.Packets;
 /// SPI, replay check, ICV (before any decryption for non-AEAD algorithms), decryption, padding check, and only then the
 /// window update. A failed packet leaves the SA as it was and its output cleared.</para>
 /// </remarks>
-public sealed class EspSecurityAssociation : IDisposable
+public sealed class EspSecurityAssociation : ISecurityAssociation
 {
     private const byte NoNextHeader = 59;
     private const int MaxIcvSize = 64;
