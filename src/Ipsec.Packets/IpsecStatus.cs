@@ -57,4 +57,13 @@ public enum IpsecStatus
 
     /// <summary>Dropped at tunnel decapsulation by RFC 6040 §4.2: the outer header says CE but the inner packet is Not-ECT.</summary>
     EcnDrop,
+
+    /// <summary>The policy database says BYPASS: the packet passes unprotected and unchanged.</summary>
+    Bypassed,
+
+    /// <summary>The policy database says DISCARD, or no policy matches the packet (RFC 4301 §5.1).</summary>
+    Discarded,
+
+    /// <summary>A PROTECT policy matched but no outbound SA is installed for it yet (IKE must negotiate one).</summary>
+    NoSecurityAssociation,
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Net;
+using System.Threading;
 using Ipsec.Packets.Internal;
 using Ipsec.Packets.Modes;
 using Ipsec.Packets.Wire;
@@ -19,7 +20,7 @@ namespace Ipsec.Packets;
 /// <para>Tunnel mode follows RFC 6040 (normal mode) for ECN both ways, copies DSCP if asked, and validates the inner packet
 /// after decapsulation. Packet bytes never cause exceptions; every outcome is an <see cref="IpsecStatus"/>.</para>
 /// </remarks>
-public sealed class EspProcessor
+public sealed class EspProcessor : ISecurityAssociation
 {
     private const int UdpHeaderLength = UdpHeader.HeaderLength;
     private readonly EspSecurityAssociation _sa;
@@ -27,6 +28,7 @@ public sealed class EspProcessor
     private readonly OuterHeaderTemplate? _outer;
     private readonly byte[] _natOriginalSource;
     private readonly byte[] _natOriginalDestination;
+    private readonly TrafficSelector[] _selectors;
 
     /// <summary>Creates the processor.</summary>
     /// <param name="securityAssociation">The SA whose ESP packets this processor frames.</param>
@@ -51,6 +53,7 @@ public sealed class EspProcessor
             throw new ArgumentException("NatOriginalSource and NatOriginalDestination: set both, of one family, or neither.", nameof(options));
         }
 
+        _selectors = options.TrafficSelectors is null ? [] : [.. options.TrafficSelectors];
         if (options.Mtu < 0)
         {
             throw new ArgumentException($"Mtu must be 0 (no limit) or positive; got {options.Mtu}.", nameof(options));
@@ -62,6 +65,12 @@ public sealed class EspProcessor
 
     /// <summary>The mode.</summary>
     public IpsecMode Mode => _options.Mode;
+
+    /// <summary>The SA's SPI, so the processor can be installed in a <see cref="SecurityAssociationDatabase"/>.</summary>
+    public uint Spi => _sa.Spi;
+
+    /// <summary>Disposes the SA (zeroing its keys).</summary>
+    public void Dispose() => _sa.Dispose();
 
     /// <summary>The most bytes <see cref="Protect"/> needs before the packet: ESP header and IV, UDP, and the outer header in tunnel mode.</summary>
     public int MaximumHeadroom =>
@@ -224,6 +233,12 @@ public sealed class EspProcessor
                 return status;
             }
 
+            if (!MatchesSelectors(payload))
+            {
+                payload.Clear();
+                return IpsecStatus.PolicyMismatch;
+            }
+
             result = new EspProcessResult(offset + payloadOffset, esp.PayloadLength, esp.SequenceNumber, false);
             return IpsecStatus.Success;
         }
@@ -249,6 +264,12 @@ public sealed class EspProcessor
         if (udpOffset >= 0 && esp.NextHeader is (byte)IPProtocol.Tcp or (byte)IPProtocol.Udp)
         {
             unverified = !FixTransportChecksum(rebuilt, prefixLength, esp.NextHeader, isIPv6);
+        }
+
+        if (!MatchesSelectors(rebuilt))
+        {
+            rebuilt.Clear();
+            return IpsecStatus.PolicyMismatch;
         }
 
         result = new EspProcessResult(offset + start, rebuilt.Length, esp.SequenceNumber, unverified);
@@ -411,6 +432,30 @@ public sealed class EspProcessor
         var destination = new IPv6Address(
             BinaryPrimitives.ReadUInt64BigEndian(packet[IPv6Header.Field.Destination..]), BinaryPrimitives.ReadUInt64BigEndian(packet[(IPv6Header.Field.Destination + 8)..]));
         UdpChecksum.Write(source, destination, packet[udpOffset..]);
+    }
+
+    /// <summary>RFC 4301 §5.2: the decapsulated packet must match one of the SA's selectors; a mismatch is counted.</summary>
+    private bool MatchesSelectors(ReadOnlySpan<byte> packet)
+    {
+        TrafficSelector[] selectors = _selectors;
+        if (selectors.Length == 0)
+        {
+            return true;
+        }
+
+        if (TrafficFlow.TryParse(packet, outbound: false, out TrafficFlow flow))
+        {
+            for (int i = 0; i < selectors.Length; i++)
+            {
+                if (selectors[i].Matches(flow))
+                {
+                    return true;
+                }
+            }
+        }
+
+        Interlocked.Increment(ref _sa.Counters.PolicyMismatches);
+        return false;
     }
 
     /// <summary>Validates the inner packet and applies RFC 6040 decapsulation to its ECN field.</summary>

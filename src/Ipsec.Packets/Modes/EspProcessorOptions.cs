@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Net;
 using Ipsec.Packets.Wire;
 
@@ -48,6 +49,14 @@ public sealed class EspProcessorOptions
 
     /// <summary>The largest packet to emit, in bytes; a larger one is refused with <see cref="IpsecStatus.MtuExceeded"/>. 0 for no limit.</summary>
     public int Mtu { get; init; }
+
+    /// <summary>
+    /// The SA's traffic selectors (RFC 4301 §4.4.1): after unprotecting, the packet (the inner packet in tunnel mode) must
+    /// match one of them, with its destination as the local side; otherwise it is dropped with
+    /// <see cref="IpsecStatus.PolicyMismatch"/> and counted (RFC 4301 §5.2). Null or empty: no check here (an
+    /// <see cref="IpsecPacketProcessor"/> checks the policy the SA was installed for instead).
+    /// </summary>
+    public IReadOnlyList<TrafficSelector>? TrafficSelectors { get; init; }
 
     /// <summary>Transport mode over IPv6: where a destination options header with no routing header after it goes. Default before ESP, as Linux does.</summary>
     public IPv6DestinationOptionsPlacement DestinationOptionsPlacement { get; init; }

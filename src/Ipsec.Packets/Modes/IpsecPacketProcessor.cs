@@ -1,0 +1,248 @@
+using System;
+using System.Buffers.Binary;
+using Ipsec.Packets.Wire;
+
+namespace Ipsec.Packets;
+
+/// <summary>
+/// The packet path of an IPsec host or gateway over a <see cref="SecurityPolicyDatabase"/> and a
+/// <see cref="SecurityAssociationDatabase"/> whose entries are <see cref="EspProcessor"/>s: outbound, the SPD decides
+/// (PROTECT, BYPASS or DISCARD) and the policy's SA protects; inbound, the SA is found by SPI (and addresses), the packet
+/// unprotected in place and the result checked against the policy the SA was installed for (RFC 4301 §5.1–5.2).
+/// </summary>
+/// <remarks>
+/// Lock-free and allocation-free per packet: lookups are lock-free reads, each packet holds a lease on its SA so a
+/// concurrent removal cannot zero the keys under it, and hard lifetimes are enforced as packets pass.
+/// Outbound bundles are applied from the first SA to the last (innermost first: ESP, then an outer SA).
+/// </remarks>
+public sealed class IpsecPacketProcessor
+{
+    private readonly SecurityAssociationDatabase _sad;
+    private readonly SecurityPolicyDatabase _spd;
+
+    /// <summary>Creates the processor over the two databases.</summary>
+    /// <param name="sad">The SAs; inbound and outbound entries must be <see cref="EspProcessor"/> instances.</param>
+    /// <param name="spd">The policies.</param>
+    public IpsecPacketProcessor(SecurityAssociationDatabase sad, SecurityPolicyDatabase spd)
+    {
+        ArgumentNullException.ThrowIfNull(sad);
+        ArgumentNullException.ThrowIfNull(spd);
+        _sad = sad;
+        _spd = spd;
+    }
+
+    /// <summary>
+    /// Applies outbound policy to the IP packet at <c>buffer[offset..offset+length]</c>: protects it in place (PROTECT),
+    /// or leaves it alone (<see cref="IpsecStatus.Bypassed"/>, <see cref="IpsecStatus.Discarded"/>).
+    /// </summary>
+    /// <param name="buffer">The caller's buffer, with headroom and tailroom for every SA of the bundle.</param>
+    /// <param name="offset">Where the packet starts.</param>
+    /// <param name="length">The bytes available for the packet.</param>
+    /// <param name="result">Where the protected packet is (or the original one when bypassed).</param>
+    /// <returns>The outcome; <see cref="IpsecStatus.NoSecurityAssociation"/> when IKE has not installed an SA yet.</returns>
+    public IpsecStatus ProcessOutbound(Span<byte> buffer, int offset, int length, out EspProcessResult result)
+    {
+        result = default;
+        if (offset < 0 || length < 0 || offset > buffer.Length - length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), "offset and length must lie within the buffer.");
+        }
+
+        if (!TrafficFlow.TryParse(buffer.Slice(offset, length), outbound: true, out TrafficFlow flow))
+        {
+            return IpsecStatus.Malformed;
+        }
+
+        SecurityPolicy? policy = _spd.Find(flow);
+        if (policy is null || policy.Action == SecurityPolicyAction.Discard)
+        {
+            SecurityAssociationDatabase.RecordDrop(IpsecStatus.Discarded, SecurityAssociationDirection.Outbound);
+            return IpsecStatus.Discarded;
+        }
+
+        if (policy.Action == SecurityPolicyAction.Bypass)
+        {
+            result = new EspProcessResult(offset, length, 0, false);
+            return IpsecStatus.Bypassed;
+        }
+
+        IpsecStatus status = _sad.FindOutbound(policy, out SecurityAssociationBundle? bundle);
+        if (status != IpsecStatus.Success || bundle is null || bundle.Count == 0)
+        {
+            return status == IpsecStatus.Success ? IpsecStatus.NoSecurityAssociation : status;
+        }
+
+        int currentOffset = offset;
+        int currentLength = length;
+        foreach (SecurityAssociationHandle handle in bundle.Handles)
+        {
+            status = handle.Acquire(out SecurityAssociationLease lease);
+            if (status != IpsecStatus.Success)
+            {
+                return status;
+            }
+
+            using (lease)
+            {
+                if (lease.SecurityAssociation is not EspProcessor processor)
+                {
+                    return IpsecStatus.UnsupportedProtocol;
+                }
+
+                status = lease.RecordUse(currentLength);
+                if (status != IpsecStatus.Success)
+                {
+                    return status;
+                }
+
+                status = processor.Protect(buffer, currentOffset, currentLength, out result);
+                if (status != IpsecStatus.Success)
+                {
+                    SecurityAssociationDatabase.RecordDrop(status, SecurityAssociationDirection.Outbound);
+                    return status;
+                }
+
+                currentOffset = result.Offset;
+                currentLength = result.Length;
+            }
+        }
+
+        return IpsecStatus.Success;
+    }
+
+    /// <summary>
+    /// Unprotects the ESP packet (IP, optionally UDP 4500, ESP) at <c>buffer[offset..offset+length]</c> in place with the
+    /// SA its SPI and addresses select, and checks the result against that SA's policy.
+    /// </summary>
+    /// <param name="buffer">The caller's buffer.</param>
+    /// <param name="offset">Where the outer packet starts.</param>
+    /// <param name="length">The bytes available.</param>
+    /// <param name="result">Where the decapsulated packet is.</param>
+    /// <returns>
+    /// The outcome: <see cref="IpsecStatus.UnknownSpi"/>, <see cref="IpsecStatus.NotIpsec"/>, any status of
+    /// <see cref="EspProcessor.Unprotect"/>, <see cref="IpsecStatus.SaExpired"/> or <see cref="IpsecStatus.PolicyMismatch"/>.
+    /// </returns>
+    public IpsecStatus ProcessInbound(Span<byte> buffer, int offset, int length, out EspProcessResult result)
+    {
+        result = default;
+        if (offset < 0 || length < 0 || offset > buffer.Length - length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), "offset and length must lie within the buffer.");
+        }
+
+        Span<byte> packet = buffer.Slice(offset, length);
+        IpsecStatus status = FindSpi(packet, out uint spi, out ReadOnlySpan<byte> source, out ReadOnlySpan<byte> destination);
+        if (status != IpsecStatus.Success)
+        {
+            return status;
+        }
+
+        status = _sad.FindInbound(spi, destination, source, out SecurityAssociationHandle? handle);
+        if (status != IpsecStatus.Success)
+        {
+            return status;
+        }
+
+        status = handle!.Acquire(out SecurityAssociationLease lease);
+        if (status != IpsecStatus.Success)
+        {
+            return status;
+        }
+
+        using (lease)
+        {
+            if (lease.SecurityAssociation is not EspProcessor processor)
+            {
+                return IpsecStatus.UnsupportedProtocol;
+            }
+
+            status = processor.Unprotect(buffer, offset, length, out result);
+            if (status != IpsecStatus.Success)
+            {
+                SecurityAssociationDatabase.RecordDrop(status, SecurityAssociationDirection.Inbound);
+                return status;
+            }
+
+            Span<byte> delivered = buffer.Slice(result.Offset, result.Length);
+            status = lease.RecordUse(result.Length);
+            if (status == IpsecStatus.Success)
+            {
+                status = TrafficFlow.TryParse(delivered, outbound: false, out TrafficFlow flow)
+                    ? handle.CheckInbound(flow)
+                    : IpsecStatus.PolicyMismatch;
+            }
+
+            if (status != IpsecStatus.Success)
+            {
+                delivered.Clear();
+                result = default;
+            }
+
+            return status;
+        }
+    }
+
+    /// <summary>Reads the SPI and the outer addresses of an ESP packet (raw or in UDP on port 4500) without changing it.</summary>
+    private static IpsecStatus FindSpi(ReadOnlySpan<byte> packet, out uint spi, out ReadOnlySpan<byte> source, out ReadOnlySpan<byte> destination)
+    {
+        spi = 0;
+        source = default;
+        destination = default;
+        int espOffset;
+        byte protocol;
+        if (IPv4Packet.TryCreate(packet, out IPv4Packet v4))
+        {
+            source = packet.Slice(IPv4Header.Field.Source, 4);
+            destination = packet.Slice(IPv4Header.Field.Destination, 4);
+            espOffset = v4.HeaderLength;
+            protocol = (byte)v4.Protocol;
+            packet = v4.Packet;
+        }
+        else if (IPv6Packet.TryCreate(packet, out IPv6Packet v6))
+        {
+            source = packet.Slice(IPv6Header.Field.Source, 16);
+            destination = packet.Slice(IPv6Header.Field.Destination, 16);
+            var walker = v6.GetExtensionHeaderWalker();
+            while (walker.TryNext(out _))
+            {
+            }
+
+            if (walker.Status != IPv6ExtensionHeaderWalkStatus.Complete)
+            {
+                return IpsecStatus.Malformed;
+            }
+
+            espOffset = walker.UpperLayerOffset;
+            protocol = (byte)walker.UpperLayerProtocol;
+            packet = v6.Packet;
+        }
+        else
+        {
+            return packet.Length < 20 ? IpsecStatus.Truncated : IpsecStatus.Malformed;
+        }
+
+        if (protocol == (byte)IPProtocol.Udp)
+        {
+            if (packet.Length < espOffset + UdpHeader.HeaderLength)
+            {
+                return IpsecStatus.Truncated;
+            }
+
+            ushort sourcePort = BinaryPrimitives.ReadUInt16BigEndian(packet[espOffset..]);
+            ushort destinationPort = BinaryPrimitives.ReadUInt16BigEndian(packet[(espOffset + 2)..]);
+            if ((destinationPort != UdpEncapsulation.Port && sourcePort != UdpEncapsulation.Port) ||
+                UdpEncapsulation.Classify(packet[(espOffset + UdpHeader.HeaderLength)..]) != UdpEncapsulatedKind.Esp)
+            {
+                return IpsecStatus.NotIpsec;
+            }
+
+            espOffset += UdpHeader.HeaderLength;
+        }
+        else if (protocol != (byte)IPProtocol.Esp)
+        {
+            return IpsecStatus.NotIpsec;
+        }
+
+        return EspHeader.TryReadSpi(packet[espOffset..], out spi) ? IpsecStatus.Success : IpsecStatus.Truncated;
+    }
+}
