@@ -1,0 +1,108 @@
+using System;
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Ipsec.Packets.Crypto;
+
+/// <summary>The ChaCha20 block function and stream cipher of RFC 8439 §2.3–2.4 (32-bit counter, 96-bit nonce).</summary>
+internal static class ChaCha20
+{
+    /// <summary>The 16-word input state: constants, key, counter, nonce.</summary>
+    [InlineArray(16)]
+    internal struct State
+    {
+        private uint _element;
+    }
+
+    public static void Initialize(ref State state, ReadOnlySpan<uint> key, uint counter, uint nonce0, uint nonce1, uint nonce2)
+    {
+        state[0] = 0x61707865;
+        state[1] = 0x3320646e;
+        state[2] = 0x79622d32;
+        state[3] = 0x6b206574;
+        for (int i = 0; i < 8; i++)
+        {
+            state[4 + i] = key[i];
+        }
+
+        state[12] = counter;
+        state[13] = nonce0;
+        state[14] = nonce1;
+        state[15] = nonce2;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void QuarterRound(ref uint a, ref uint b, ref uint c, ref uint d)
+    {
+        a += b; d = BitOperations.RotateLeft(d ^ a, 16);
+        c += d; b = BitOperations.RotateLeft(b ^ c, 12);
+        a += b; d = BitOperations.RotateLeft(d ^ a, 8);
+        c += d; b = BitOperations.RotateLeft(b ^ c, 7);
+    }
+
+    /// <summary>Writes the 64-byte key-stream block for <paramref name="state"/> (its counter word included).</summary>
+    public static void Block(ref State state, Span<byte> output)
+    {
+        uint x0 = state[0], x1 = state[1], x2 = state[2], x3 = state[3];
+        uint x4 = state[4], x5 = state[5], x6 = state[6], x7 = state[7];
+        uint x8 = state[8], x9 = state[9], x10 = state[10], x11 = state[11];
+        uint x12 = state[12], x13 = state[13], x14 = state[14], x15 = state[15];
+        for (int i = 0; i < 10; i++)
+        {
+            QuarterRound(ref x0, ref x4, ref x8, ref x12);
+            QuarterRound(ref x1, ref x5, ref x9, ref x13);
+            QuarterRound(ref x2, ref x6, ref x10, ref x14);
+            QuarterRound(ref x3, ref x7, ref x11, ref x15);
+            QuarterRound(ref x0, ref x5, ref x10, ref x15);
+            QuarterRound(ref x1, ref x6, ref x11, ref x12);
+            QuarterRound(ref x2, ref x7, ref x8, ref x13);
+            QuarterRound(ref x3, ref x4, ref x9, ref x14);
+        }
+
+        Span<uint> words = MemoryMarshal.Cast<byte, uint>(output);
+        words[0] = x0 + state[0]; words[1] = x1 + state[1]; words[2] = x2 + state[2]; words[3] = x3 + state[3];
+        words[4] = x4 + state[4]; words[5] = x5 + state[5]; words[6] = x6 + state[6]; words[7] = x7 + state[7];
+        words[8] = x8 + state[8]; words[9] = x9 + state[9]; words[10] = x10 + state[10]; words[11] = x11 + state[11];
+        words[12] = x12 + state[12]; words[13] = x13 + state[13]; words[14] = x14 + state[14]; words[15] = x15 + state[15];
+        if (!BitConverter.IsLittleEndian)
+        {
+            BinaryPrimitives.ReverseEndianness(words, words);
+        }
+    }
+
+    /// <summary>XORs <paramref name="source"/> with the key stream from the state's counter on (may be in place).</summary>
+    public static void Xor(ref State state, ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        Span<byte> stream = stackalloc byte[64];
+        int offset = 0;
+        while (offset < source.Length)
+        {
+            Block(ref state, stream);
+            state[12]++;
+            int n = Math.Min(64, source.Length - offset);
+            if (n == 64)
+            {
+                ReadOnlySpan<ulong> s = MemoryMarshal.Cast<byte, ulong>(source.Slice(offset, 64));
+                ReadOnlySpan<ulong> k = MemoryMarshal.Cast<byte, ulong>(stream);
+                Span<ulong> d = MemoryMarshal.Cast<byte, ulong>(destination.Slice(offset, 64));
+                for (int i = 0; i < 8; i++)
+                {
+                    d[i] = s[i] ^ k[i];
+                }
+            }
+            else
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    destination[offset + i] = (byte)(source[offset + i] ^ stream[i]);
+                }
+            }
+
+            offset += n;
+        }
+
+        stream.Clear();
+    }
+}

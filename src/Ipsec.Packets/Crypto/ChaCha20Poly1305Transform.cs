@@ -1,0 +1,90 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.Security.Cryptography;
+
+namespace Ipsec.Packets.Crypto;
+
+/// <summary>
+/// ChaCha20-Poly1305 for ESP (RFC 7634, the AEAD of RFC 8439): KEYMAT = key (32) || salt (4); nonce = salt || IV (8);
+/// AAD = head || tail; 16-byte ICV. Our own scalar ChaCha20 and 26-bit-limb Poly1305, state on the stack.
+/// </summary>
+internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwner
+{
+    private readonly uint[] _key = new uint[8];
+    private readonly uint _salt;
+
+    public ChaCha20Poly1305Transform(ReadOnlySpan<byte> key, ReadOnlySpan<byte> salt)
+    {
+        for (int i = 0; i < 8; i++)
+        {
+            _key[i] = BinaryPrimitives.ReadUInt32LittleEndian(key.Slice(4 * i));
+        }
+
+        _salt = BinaryPrimitives.ReadUInt32LittleEndian(salt);
+    }
+
+    public override int IcvSize => 16;
+
+    private void Start(ReadOnlySpan<byte> iv, out ChaCha20.State state, out Poly1305 mac)
+    {
+        KeyMaterial.CheckLength(iv, 8, nameof(iv));
+        state = default;
+        ChaCha20.Initialize(
+            ref state, _key, 0, _salt, BinaryPrimitives.ReadUInt32LittleEndian(iv), BinaryPrimitives.ReadUInt32LittleEndian(iv.Slice(4)));
+        Span<byte> block = stackalloc byte[64];
+        ChaCha20.Block(ref state, block);
+        mac = new Poly1305(block.Slice(0, 32));
+        CryptographicOperations.ZeroMemory(block);
+        state[12] = 1;
+    }
+
+    private static void MacTail(ref Poly1305 mac, long aadLength, int textLength, Span<byte> tag)
+    {
+        Span<byte> lengths = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt64LittleEndian(lengths, (ulong)aadLength);
+        BinaryPrimitives.WriteUInt64LittleEndian(lengths.Slice(8), (ulong)textLength);
+        mac.Absorb(lengths);
+        mac.Finish(tag);
+    }
+
+    public override void Seal(
+        ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
+        ReadOnlySpan<byte> plaintext, Span<byte> ciphertext, Span<byte> tag)
+    {
+        Start(iv, out ChaCha20.State state, out Poly1305 mac);
+        KeyMaterial.CheckInOut(plaintext, ciphertext, nameof(ciphertext));
+        KeyMaterial.CheckLength(tag, 16, nameof(tag));
+        BlockPadding.AbsorbPadded(ref mac, aadHead, aadTail, default);
+        ChaCha20.Xor(ref state, plaintext, ciphertext);
+        BlockPadding.AbsorbPadded(ref mac, ciphertext, default, default);
+        MacTail(ref mac, (long)aadHead.Length + aadTail.Length, ciphertext.Length, tag);
+        state = default;
+    }
+
+    public override bool TryOpen(
+        ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
+        ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext)
+    {
+        Start(iv, out ChaCha20.State state, out Poly1305 mac);
+        KeyMaterial.CheckInOut(ciphertext, plaintext, nameof(plaintext));
+        BlockPadding.AbsorbPadded(ref mac, aadHead, aadTail, default);
+        BlockPadding.AbsorbPadded(ref mac, ciphertext, default, default);
+        Span<byte> expected = stackalloc byte[16];
+        MacTail(ref mac, (long)aadHead.Length + aadTail.Length, ciphertext.Length, expected);
+        bool ok = tag.Length == 16 && CryptographicOperations.FixedTimeEquals(expected, tag);
+        if (ok)
+        {
+            ChaCha20.Xor(ref state, ciphertext, plaintext);
+        }
+
+        state = default;
+        return ok;
+    }
+
+    public void AppendKeyArrays(List<Array> arrays) => arrays.Add(_key);
+
+    public override void Dispose() => CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_key.AsSpan()));
+
+    public override string ToString() => "ChaCha20-Poly1305";
+}
