@@ -41,7 +41,7 @@ internal sealed class AesCcmTransform : AeadTransform, IKeyMaterialOwner
         Nonce(iv, nonce);
         KeyMaterial.CheckInOut(plaintext, ciphertext, nameof(ciphertext));
         KeyMaterial.CheckLength(tag, _icvSize, nameof(tag));
-        AesCcm.Seal(_aes, nonce, aadHead, aadTail, plaintext, ciphertext, tag);
+        CcmMode.Seal(_aes, nonce, aadHead, aadTail, plaintext, ciphertext, tag);
     }
 
     public override bool TryOpen(
@@ -51,7 +51,7 @@ internal sealed class AesCcmTransform : AeadTransform, IKeyMaterialOwner
         Span<byte> nonce = stackalloc byte[11];
         Nonce(iv, nonce);
         KeyMaterial.CheckInOut(ciphertext, plaintext, nameof(plaintext));
-        return tag.Length == _icvSize && AesCcm.TryOpen(_aes, nonce, aadHead, aadTail, ciphertext, tag, plaintext);
+        return tag.Length == _icvSize && CcmMode.TryOpen(_aes, nonce, aadHead, aadTail, ciphertext, tag, plaintext);
     }
 
     public void AppendKeyArrays(List<Array> arrays)

@@ -84,18 +84,18 @@ public class AeadKnownAnswerTests
         for (int split = 0; split <= aad.Length; split++)
         {
             byte[] output = new byte[plaintext.Length + tagLength];
-            AesCcm.Seal(aes, nonce, aad.AsSpan(0, split), aad.AsSpan(split), plaintext, output.AsSpan(0, plaintext.Length), output.AsSpan(plaintext.Length));
+            CcmMode.Seal(aes, nonce, aad.AsSpan(0, split), aad.AsSpan(split), plaintext, output.AsSpan(0, plaintext.Length), output.AsSpan(plaintext.Length));
             Assert.That(output, Is.EqualTo(expected), $"seal, AAD split at {split}");
 
             byte[] opened = new byte[plaintext.Length];
-            Assert.That(AesCcm.TryOpen(aes, nonce, aad.AsSpan(0, split), aad.AsSpan(split), expected.AsSpan(0, plaintext.Length), expected.AsSpan(plaintext.Length), opened), Is.True);
+            Assert.That(CcmMode.TryOpen(aes, nonce, aad.AsSpan(0, split), aad.AsSpan(split), expected.AsSpan(0, plaintext.Length), expected.AsSpan(plaintext.Length), opened), Is.True);
             Assert.That(opened, Is.EqualTo(plaintext));
         }
 
         byte[] forged = (byte[])expected.Clone();
         forged[^1] ^= 1;
         byte[] untouched = new byte[plaintext.Length];
-        Assert.That(AesCcm.TryOpen(aes, nonce, aad, default, forged.AsSpan(0, plaintext.Length), forged.AsSpan(plaintext.Length), untouched), Is.False);
+        Assert.That(CcmMode.TryOpen(aes, nonce, aad, default, forged.AsSpan(0, plaintext.Length), forged.AsSpan(plaintext.Length), untouched), Is.False);
         Assert.That(untouched, Is.All.EqualTo(0));
     }
 

@@ -11,7 +11,7 @@ namespace Ipsec.Packets.Crypto;
 /// length), tag of 4..16 bytes, AAD given as head || tail. Opening MACs the plaintext decrypted block by block into a
 /// stack buffer and writes the caller's plaintext only after the tag verifies.
 /// </summary>
-internal static class AesCcm
+internal static class CcmMode
 {
     private const int ChunkSize = 256;
 
@@ -27,6 +27,12 @@ internal static class AesCcm
         AesBlockCipher aes, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
         ReadOnlySpan<byte> plaintext, Span<byte> ciphertext, Span<byte> tag)
     {
+        if (!ValidSizes(nonce.Length, tag.Length, plaintext.Length))
+        {
+            ThrowHelper.ThrowArgument(
+                "CCM needs a 7..13-byte nonce, a tag of 4, 6, ..., 16 bytes and a message shorter than 2^(8(15 - nonce length)) bytes.", nameof(tag));
+        }
+
         Vector128<byte> mac = Mac(aes, nonce, tag.Length, aadHead, aadTail, plaintext, true);
         Vector128<byte> a0 = CounterBlock(nonce, 0);
         if (!plaintext.IsEmpty)
@@ -43,6 +49,16 @@ internal static class AesCcm
         AesBlockCipher aes, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
         ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext)
     {
+        if (nonce.Length is < 7 or > 13)
+        {
+            ThrowHelper.ThrowArgument("The CCM nonce must be 7 to 13 bytes long.", nameof(nonce));
+        }
+
+        if (!ValidSizes(nonce.Length, tag.Length, ciphertext.Length))
+        {
+            return false;
+        }
+
         Vector128<byte> mac = Mac(aes, nonce, tag.Length, aadHead, aadTail, ciphertext, false);
         Span<byte> expected = stackalloc byte[16];
         (mac ^ aes.EncryptBlock(CounterBlock(nonce, 0))).CopyTo(expected);
@@ -59,24 +75,12 @@ internal static class AesCcm
         return true;
     }
 
-    /// <summary>Validates the sizes (caller mistakes) and returns L.</summary>
-    public static void CheckSizes(int nonceLength, int tagLength, long messageLength)
+    /// <summary>True when the nonce, tag and message lengths are ones CCM defines (tag 4..16 even, nonce 7..13, message below 2^(8L)).</summary>
+    private static bool ValidSizes(int nonceLength, int tagLength, long messageLength)
     {
-        if (nonceLength is < 7 or > 13)
-        {
-            ThrowHelper.ThrowArgument("The CCM nonce must be 7 to 13 bytes long.", "nonce");
-        }
-
-        if (tagLength is < 4 or > 16 || (tagLength & 1) != 0)
-        {
-            ThrowHelper.ThrowArgument("The CCM tag must be 4, 6, 8, 10, 12, 14 or 16 bytes long.", "tag");
-        }
-
         int l = 15 - nonceLength;
-        if (l < 8 && messageLength >= 1L << (8 * l))
-        {
-            ThrowHelper.ThrowArgument($"CCM with a {nonceLength}-byte nonce limits the message to {(1L << (8 * l)) - 1} bytes.", "plaintext");
-        }
+        return nonceLength is >= 7 and <= 13 && tagLength is >= 4 and <= 16 && (tagLength & 1) == 0 &&
+            (l >= 8 || messageLength < 1L << (8 * l));
     }
 
     /// <summary>A_i: flags (L - 1) || nonce || i as an L-byte big-endian counter.</summary>
