@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Ipsec.Packets.Crypto;
 
@@ -72,11 +73,90 @@ internal static class ChaCha20
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> Rotate(Vector128<uint> v, int n) => Vector128.ShiftLeft(v, n) | Vector128.ShiftRightLogical(v, 32 - n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void QuarterRound(ref Vector128<uint> a, ref Vector128<uint> b, ref Vector128<uint> c, ref Vector128<uint> d)
+    {
+        a += b; d = Rotate(d ^ a, 16);
+        c += d; b = Rotate(b ^ c, 12);
+        a += b; d = Rotate(d ^ a, 8);
+        c += d; b = Rotate(b ^ c, 7);
+    }
+
+    /// <summary>
+    /// Four blocks at once, one per vector lane (counters c..c+3): XORs 256 bytes of <paramref name="source"/> into
+    /// <paramref name="destination"/> and advances the counter by four.
+    /// </summary>
+    private static void Xor4(ref State state, ReadOnlySpan<byte> source, Span<byte> destination, Span<uint> words)
+    {
+        uint counter = state[12];
+        Vector128<uint> c12 = Vector128.Create(counter, counter + 1, counter + 2, counter + 3);
+        Vector128<uint> x0 = Vector128.Create(state[0]), x1 = Vector128.Create(state[1]), x2 = Vector128.Create(state[2]), x3 = Vector128.Create(state[3]);
+        Vector128<uint> x4 = Vector128.Create(state[4]), x5 = Vector128.Create(state[5]), x6 = Vector128.Create(state[6]), x7 = Vector128.Create(state[7]);
+        Vector128<uint> x8 = Vector128.Create(state[8]), x9 = Vector128.Create(state[9]), x10 = Vector128.Create(state[10]), x11 = Vector128.Create(state[11]);
+        Vector128<uint> x12 = c12, x13 = Vector128.Create(state[13]), x14 = Vector128.Create(state[14]), x15 = Vector128.Create(state[15]);
+        for (int i = 0; i < 10; i++)
+        {
+            QuarterRound(ref x0, ref x4, ref x8, ref x12);
+            QuarterRound(ref x1, ref x5, ref x9, ref x13);
+            QuarterRound(ref x2, ref x6, ref x10, ref x14);
+            QuarterRound(ref x3, ref x7, ref x11, ref x15);
+            QuarterRound(ref x0, ref x5, ref x10, ref x15);
+            QuarterRound(ref x1, ref x6, ref x11, ref x12);
+            QuarterRound(ref x2, ref x7, ref x8, ref x13);
+            QuarterRound(ref x3, ref x4, ref x9, ref x14);
+        }
+
+        // Word i of block j is lane j of x_i (plus the input word); lay the vectors out and gather per block.
+        ref uint w = ref MemoryMarshal.GetReference(words);
+        (x0 + Vector128.Create(state[0])).StoreUnsafe(ref w, 0);
+        (x1 + Vector128.Create(state[1])).StoreUnsafe(ref w, 4);
+        (x2 + Vector128.Create(state[2])).StoreUnsafe(ref w, 8);
+        (x3 + Vector128.Create(state[3])).StoreUnsafe(ref w, 12);
+        (x4 + Vector128.Create(state[4])).StoreUnsafe(ref w, 16);
+        (x5 + Vector128.Create(state[5])).StoreUnsafe(ref w, 20);
+        (x6 + Vector128.Create(state[6])).StoreUnsafe(ref w, 24);
+        (x7 + Vector128.Create(state[7])).StoreUnsafe(ref w, 28);
+        (x8 + Vector128.Create(state[8])).StoreUnsafe(ref w, 32);
+        (x9 + Vector128.Create(state[9])).StoreUnsafe(ref w, 36);
+        (x10 + Vector128.Create(state[10])).StoreUnsafe(ref w, 40);
+        (x11 + Vector128.Create(state[11])).StoreUnsafe(ref w, 44);
+        (x12 + c12).StoreUnsafe(ref w, 48);
+        (x13 + Vector128.Create(state[13])).StoreUnsafe(ref w, 52);
+        (x14 + Vector128.Create(state[14])).StoreUnsafe(ref w, 56);
+        (x15 + Vector128.Create(state[15])).StoreUnsafe(ref w, 60);
+
+        ReadOnlySpan<uint> input = MemoryMarshal.Cast<byte, uint>(source.Slice(0, 256));
+        Span<uint> output = MemoryMarshal.Cast<byte, uint>(destination.Slice(0, 256));
+        for (int block = 0; block < 4; block++)
+        {
+            for (int i = 0; i < 16; i++)
+            {
+                output[16 * block + i] = input[16 * block + i] ^ Unsafe.Add(ref w, 4 * i + block);
+            }
+        }
+
+        state[12] = counter + 4;
+    }
+
     /// <summary>XORs <paramref name="source"/> with the key stream from the state's counter on (may be in place).</summary>
     public static void Xor(ref State state, ReadOnlySpan<byte> source, Span<byte> destination)
     {
-        Span<byte> stream = stackalloc byte[64];
         int offset = 0;
+        if (source.Length >= 256 && BitConverter.IsLittleEndian && Vector128.IsHardwareAccelerated)
+        {
+            Span<uint> words = stackalloc uint[64];
+            for (; source.Length - offset >= 256; offset += 256)
+            {
+                Xor4(ref state, source.Slice(offset), destination.Slice(offset), words);
+            }
+
+            words.Clear();
+        }
+
+        Span<byte> stream = stackalloc byte[64];
         while (offset < source.Length)
         {
             Block(ref state, stream);
