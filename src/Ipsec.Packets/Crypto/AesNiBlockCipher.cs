@@ -14,6 +14,7 @@ namespace Ipsec.Packets.Crypto;
 /// AES with AES-NI: FIPS 197 key expansion (SubWord through AESKEYGENASSIST), the equivalent inverse cipher's
 /// decryption keys through AESIMC, and CTR/CBC-decrypt pipelined eight/four blocks at a time.
 /// </summary>
+[SkipLocalsInit]
 internal sealed class AesNiBlockCipher : AesBlockCipher
 {
     private readonly Vector128<byte>[] _encryptionKeys;

@@ -1,15 +1,10 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace Ipsec.Packets.Crypto;
 
-/// <summary>A consumer of whole 16-byte blocks (GHASH, Poly1305, CBC-MAC state).</summary>
-internal interface IBlockSink
-{
-    /// <summary>Absorbs <paramref name="blocks"/>, whose length is a non-zero multiple of 16.</summary>
-    void Absorb(ReadOnlySpan<byte> blocks);
-}
-
 /// <summary>Feeds the concatenation of up to three pieces to a block sink, zero-padding the end to 16 bytes.</summary>
+[SkipLocalsInit]
 internal static class BlockPadding
 {
     /// <summary>Absorbs <paramref name="a"/> || <paramref name="b"/> || <paramref name="c"/>, zero-padded to a multiple of 16.</summary>

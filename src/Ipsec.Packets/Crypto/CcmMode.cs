@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
@@ -11,6 +12,7 @@ namespace Ipsec.Packets.Crypto;
 /// length), tag of 4..16 bytes, AAD given as head || tail. Opening MACs the plaintext decrypted block by block into a
 /// stack buffer and writes the caller's plaintext only after the tag verifies.
 /// </summary>
+[SkipLocalsInit]
 internal static class CcmMode
 {
     private const int ChunkSize = 256;

@@ -8,6 +8,7 @@ using System.Runtime.Intrinsics;
 namespace Ipsec.Packets.Crypto;
 
 /// <summary>The ChaCha20 block function and stream cipher of RFC 8439 §2.3–2.4 (32-bit counter, 96-bit nonce).</summary>
+[SkipLocalsInit]
 internal static class ChaCha20
 {
     /// <summary>The 16-word input state: constants, key, counter, nonce.</summary>

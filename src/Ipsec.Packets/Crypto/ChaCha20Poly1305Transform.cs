@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Security.Cryptography;
@@ -9,6 +10,7 @@ namespace Ipsec.Packets.Crypto;
 /// ChaCha20-Poly1305 for ESP (RFC 7634, the AEAD of RFC 8439): KEYMAT = key (32) || salt (4); nonce = salt || IV (8);
 /// AAD = head || tail; 16-byte ICV. Our own scalar ChaCha20 and 26-bit-limb Poly1305, state on the stack.
 /// </summary>
+[SkipLocalsInit]
 internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwner
 {
     private readonly uint[] _key = new uint[8];

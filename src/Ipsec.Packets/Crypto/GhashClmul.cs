@@ -15,6 +15,7 @@ namespace Ipsec.Packets.Crypto;
 /// "Intel Carry-Less Multiplication Instruction and its Usage for Computing the GCM Mode", algorithms 1 and 4).
 /// Four blocks are multiplied by H^4..H^1 and reduced once (aggregated reduction).
 /// </summary>
+[SkipLocalsInit]
 internal sealed class GhashClmul : GhashKey
 {
     // H, H^2, H^3, H^4 in the byte-reflected representation.

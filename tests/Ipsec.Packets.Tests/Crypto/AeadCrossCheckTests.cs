@@ -78,6 +78,31 @@ public class AeadCrossCheckTests
         }
     }
 
+    [TestCase(0xFEFF, Engine.Hardware)]
+    [TestCase(0xFF00, Engine.Hardware)]
+    [TestCase(70000, Engine.Hardware)]
+    [TestCase(0xFF00, Engine.Software)]
+    public void CcmLongAadUsesTheSixByteLengthPrefix(int aadLength, Engine engine)
+    {
+        var random = new Random(aadLength);
+        byte[] keymat = new byte[19];
+        byte[] iv = new byte[8];
+        byte[] aad = new byte[aadLength];
+        byte[] plaintext = new byte[100];
+        random.NextBytes(keymat);
+        random.NextBytes(iv);
+        random.NextBytes(aad);
+        random.NextBytes(plaintext);
+        using AeadTransform aead = EngineScope.Create(engine, () => AeadFactory.Create(EncryptionAlgorithm.AesCcm16, keymat));
+        byte[] ciphertext = new byte[plaintext.Length];
+        byte[] tag = new byte[16];
+        aead.Seal(iv, aad.AsSpan(0, 13), aad.AsSpan(13), plaintext, ciphertext, tag);
+        byte[] expectedCiphertext = new byte[plaintext.Length];
+        byte[] expectedTag = Reference(EncryptionAlgorithm.AesCcm16, keymat.AsSpan(0, 16).ToArray(), [.. keymat.AsSpan(16), .. iv], aad, plaintext, expectedCiphertext);
+        Assert.That(ciphertext, Is.EqualTo(expectedCiphertext));
+        Assert.That(tag, Is.EqualTo(expectedTag));
+    }
+
     /// <summary>The BCL's result for the same inputs, its tag truncated to the ICV size.</summary>
     private static byte[] Reference(EncryptionAlgorithm algorithm, byte[] key, byte[] nonce, byte[] aad, byte[] plaintext, byte[] ciphertext)
     {
