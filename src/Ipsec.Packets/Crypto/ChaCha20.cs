@@ -86,6 +86,18 @@ internal static class ChaCha20
         c += d; b = Rotate(b ^ c, 7);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> Rotate(Vector256<uint> v, int n) => Vector256.ShiftLeft(v, n) | Vector256.ShiftRightLogical(v, 32 - n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void QuarterRound(ref Vector256<uint> a, ref Vector256<uint> b, ref Vector256<uint> c, ref Vector256<uint> d)
+    {
+        a += b; d = Rotate(d ^ a, 16);
+        c += d; b = Rotate(b ^ c, 12);
+        a += b; d = Rotate(d ^ a, 8);
+        c += d; b = Rotate(b ^ c, 7);
+    }
+
     /// <summary>
     /// Four blocks at once, one per vector lane (counters c..c+3): XORs 256 bytes of <paramref name="source"/> into
     /// <paramref name="destination"/> and advances the counter by four.
@@ -142,16 +154,91 @@ internal static class ChaCha20
         state[12] = counter + 4;
     }
 
+    /// <summary>
+    /// Eight blocks at once, one per vector lane (counters c..c+7): XORs 512 bytes of <paramref name="source"/> into
+    /// <paramref name="destination"/> and advances the counter by eight.
+    /// </summary>
+    private static void Xor8(ref State state, ReadOnlySpan<byte> source, Span<byte> destination, Span<uint> words)
+    {
+        uint counter = state[12];
+        Vector256<uint> c12 = Vector256.Create(counter, counter + 1, counter + 2, counter + 3, counter + 4, counter + 5, counter + 6, counter + 7);
+        Vector256<uint> x0 = Vector256.Create(state[0]), x1 = Vector256.Create(state[1]), x2 = Vector256.Create(state[2]), x3 = Vector256.Create(state[3]);
+        Vector256<uint> x4 = Vector256.Create(state[4]), x5 = Vector256.Create(state[5]), x6 = Vector256.Create(state[6]), x7 = Vector256.Create(state[7]);
+        Vector256<uint> x8 = Vector256.Create(state[8]), x9 = Vector256.Create(state[9]), x10 = Vector256.Create(state[10]), x11 = Vector256.Create(state[11]);
+        Vector256<uint> x12 = c12, x13 = Vector256.Create(state[13]), x14 = Vector256.Create(state[14]), x15 = Vector256.Create(state[15]);
+        for (int i = 0; i < 10; i++)
+        {
+            QuarterRound(ref x0, ref x4, ref x8, ref x12);
+            QuarterRound(ref x1, ref x5, ref x9, ref x13);
+            QuarterRound(ref x2, ref x6, ref x10, ref x14);
+            QuarterRound(ref x3, ref x7, ref x11, ref x15);
+            QuarterRound(ref x0, ref x5, ref x10, ref x15);
+            QuarterRound(ref x1, ref x6, ref x11, ref x12);
+            QuarterRound(ref x2, ref x7, ref x8, ref x13);
+            QuarterRound(ref x3, ref x4, ref x9, ref x14);
+        }
+
+        // Word i of block j is lane j of x_i (plus the input word); lay the vectors out and gather per block.
+        ref uint w = ref MemoryMarshal.GetReference(words);
+        (x0 + Vector256.Create(state[0])).StoreUnsafe(ref w, 0);
+        (x1 + Vector256.Create(state[1])).StoreUnsafe(ref w, 8);
+        (x2 + Vector256.Create(state[2])).StoreUnsafe(ref w, 16);
+        (x3 + Vector256.Create(state[3])).StoreUnsafe(ref w, 24);
+        (x4 + Vector256.Create(state[4])).StoreUnsafe(ref w, 32);
+        (x5 + Vector256.Create(state[5])).StoreUnsafe(ref w, 40);
+        (x6 + Vector256.Create(state[6])).StoreUnsafe(ref w, 48);
+        (x7 + Vector256.Create(state[7])).StoreUnsafe(ref w, 56);
+        (x8 + Vector256.Create(state[8])).StoreUnsafe(ref w, 64);
+        (x9 + Vector256.Create(state[9])).StoreUnsafe(ref w, 72);
+        (x10 + Vector256.Create(state[10])).StoreUnsafe(ref w, 80);
+        (x11 + Vector256.Create(state[11])).StoreUnsafe(ref w, 88);
+        (x12 + c12).StoreUnsafe(ref w, 96);
+        (x13 + Vector256.Create(state[13])).StoreUnsafe(ref w, 104);
+        (x14 + Vector256.Create(state[14])).StoreUnsafe(ref w, 112);
+        (x15 + Vector256.Create(state[15])).StoreUnsafe(ref w, 120);
+
+        ReadOnlySpan<uint> input = MemoryMarshal.Cast<byte, uint>(source.Slice(0, 512));
+        Span<uint> output = MemoryMarshal.Cast<byte, uint>(destination.Slice(0, 512));
+        for (int block = 0; block < 8; block++)
+        {
+            for (int i = 0; i < 16; i++)
+            {
+                output[16 * block + i] = input[16 * block + i] ^ Unsafe.Add(ref w, 8 * i + block);
+            }
+        }
+
+        state[12] = counter + 8;
+    }
+
     /// <summary>XORs <paramref name="source"/> with the key stream from the state's counter on (may be in place).</summary>
     public static void Xor(ref State state, ReadOnlySpan<byte> source, Span<byte> destination)
     {
         int offset = 0;
-        if (source.Length >= 256 && BitConverter.IsLittleEndian && Vector128.IsHardwareAccelerated)
+        if (source.Length > 64 && BitConverter.IsLittleEndian && Vector128.IsHardwareAccelerated)
         {
-            Span<uint> words = stackalloc uint[64];
+            Span<uint> words = stackalloc uint[128];
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; source.Length - offset >= 512; offset += 512)
+                {
+                    Xor8(ref state, source.Slice(offset), destination.Slice(offset), words);
+                }
+            }
+
             for (; source.Length - offset >= 256; offset += 256)
             {
                 Xor4(ref state, source.Slice(offset), destination.Slice(offset), words);
+            }
+
+            int rest = source.Length - offset;
+            if (rest > 64)
+            {
+                // Two to four blocks left: run the four-block path on a padded stack copy.
+                Span<byte> tail = MemoryMarshal.AsBytes(words.Slice(64));
+                source.Slice(offset).CopyTo(tail);
+                Xor4(ref state, tail, tail, words);
+                tail.Slice(0, rest).CopyTo(destination.Slice(offset));
+                offset = source.Length;
             }
 
             words.Clear();
