@@ -1,34 +1,32 @@
 using System;
-using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets.Crypto;
 
 /// <summary>Builds the keyed <see cref="AeadTransform"/> for an AEAD <see cref="EncryptionAlgorithm"/>.</summary>
 internal static class AeadFactory
 {
-    /// <summary>Creates the transform from IKEv2 KEYMAT (key followed by the salt).</summary>
-    /// <param name="algorithm">An AEAD algorithm.</param>
-    /// <param name="keyMaterial">The key followed by the salt.</param>
-    /// <param name="forceSoftware">Use the portable code paths even where AES-NI and PCLMULQDQ exist (tests).</param>
-    public static AeadTransform Create(EncryptionAlgorithm algorithm, ReadOnlySpan<byte> keyMaterial, bool forceSoftware = false)
+    /// <summary>Creates the transform from IKEv2 KEYMAT (the key followed by the salt).</summary>
+    /// <exception cref="ArgumentException">The algorithm is not an AEAD, or the KEYMAT length fits none of its key sizes.</exception>
+    public static AeadTransform Create(EncryptionAlgorithm algorithm, ReadOnlySpan<byte> keyMaterial)
     {
         ArgumentNullException.ThrowIfNull(algorithm);
-        switch (algorithm.TransformId)
+        if (!algorithm.IsAead)
         {
-            case EncryptionTransformId.AesGcm8:
-            case EncryptionTransformId.AesGcm12:
-            case EncryptionTransformId.AesGcm16:
-            case EncryptionTransformId.NullAuthAesGmac:
-                return new AesGcmTransform(keyMaterial, algorithm.IcvSize, forceSoftware);
-            case EncryptionTransformId.AesCcm8:
-            case EncryptionTransformId.AesCcm12:
-            case EncryptionTransformId.AesCcm16:
-                return new AesCcmTransform(keyMaterial, algorithm.IcvSize, forceSoftware);
-            case EncryptionTransformId.ChaCha20Poly1305:
-                return new ChaCha20Poly1305Transform(keyMaterial);
-            default:
-                ThrowHelper.ThrowArgument($"{algorithm.Name} is not a combined-mode algorithm.", nameof(algorithm));
-                return null;
+            throw new ArgumentException($"{algorithm.Name} is not a combined-mode algorithm; use CipherFactory.", nameof(algorithm));
         }
+
+        int keyLength = KeyMaterial.KeyLength(algorithm, keyMaterial);
+        ReadOnlySpan<byte> key = keyMaterial.Slice(0, keyLength);
+        ReadOnlySpan<byte> salt = keyMaterial.Slice(keyLength);
+        return algorithm.TransformId switch
+        {
+            EncryptionTransformId.AesGcm8 or EncryptionTransformId.AesGcm12 or EncryptionTransformId.AesGcm16 =>
+                new AesGcmTransform(key, salt, algorithm.IcvSize, isGmac: false),
+            EncryptionTransformId.NullAuthAesGmac => new AesGcmTransform(key, salt, algorithm.IcvSize, isGmac: true),
+            EncryptionTransformId.AesCcm8 or EncryptionTransformId.AesCcm12 or EncryptionTransformId.AesCcm16 =>
+                new AesCcmTransform(key, salt, algorithm.IcvSize),
+            EncryptionTransformId.ChaCha20Poly1305 => new ChaCha20Poly1305Transform(key, salt),
+            _ => throw new ArgumentException($"{algorithm.Name} has no AEAD implementation.", nameof(algorithm)),
+        };
     }
 }

@@ -1,55 +1,73 @@
 using System;
 using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
-using Ipsec.Packets.Crypto.Primitives;
 using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets.Crypto;
 
 /// <summary>
-/// AES-CBC for ESP (RFC 3602): 16-byte blocks and IVs. Each packet's IV is AES_K(secret || sequence number), the cipher
-/// applied under the SA's key to a nonce made of a random per-SA 8-byte secret and the 64-bit sequence number
-/// (NIST SP 800-38A Appendix C): unpredictable to anyone without the key, never repeated under the key, and allocation-free.
+/// AES-CBC for ESP (RFC 3602): 16-byte explicit IV and block. IVs are AES_K(secret 8-byte per-SA prefix || 64-bit
+/// sequence number): unpredictable to anyone without the key and never repeated under it (NIST SP 800-38A App. C).
 /// </summary>
-internal sealed class AesCbcTransform : CipherTransform
+internal sealed class AesCbcTransform : CipherTransform, IKeyMaterialOwner
 {
     private readonly AesBlockCipher _aes;
-    private readonly byte[] _ivSecret = new byte[8];
+    private readonly byte[] _ivPrefix = new byte[8];
 
-    public AesCbcTransform(ReadOnlySpan<byte> key, bool forceSoftware = false)
+    public AesCbcTransform(ReadOnlySpan<byte> key)
     {
-        if (key.Length is not (16 or 24 or 32))
-        {
-            ThrowHelper.ThrowArgument($"AES-CBC takes a 16, 24 or 32-byte key; got {key.Length} bytes.", nameof(key));
-        }
-
-        _aes = new AesBlockCipher(key, forceSoftware);
-        RandomNumberGenerator.Fill(_ivSecret);
+        _aes = AesBlockCipher.Create(key);
+        RandomNumberGenerator.Fill(_ivPrefix);
     }
 
     public override int IvSize => 16;
 
     public override int BlockSize => 16;
 
-    internal AesBlockCipher Cipher => _aes;
+    /// <summary>True when the AES-NI path is in use.</summary>
+    internal bool IsHardware => _aes.IsHardware;
 
     public override void CreateIv(ulong sequenceNumber, Span<byte> iv)
     {
-        Span<byte> nonce = stackalloc byte[16];
-        _ivSecret.CopyTo(nonce);
-        BinaryPrimitives.WriteUInt64BigEndian(nonce[8..], sequenceNumber);
-        _aes.EncryptBlock(nonce, iv);
+        KeyMaterial.CheckLength(iv, 16, nameof(iv));
+        Span<byte> input = stackalloc byte[16];
+        _ivPrefix.CopyTo(input);
+        BinaryPrimitives.WriteUInt64BigEndian(input.Slice(8), sequenceNumber);
+        _aes.EncryptBlock(Vector128.Create((ReadOnlySpan<byte>)input)).CopyTo(iv);
+        input.Clear();
+    }
+
+    private static Vector128<byte> CheckCall(ReadOnlySpan<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        KeyMaterial.CheckLength(iv, 16, nameof(iv));
+        KeyMaterial.CheckInOut(source, destination, nameof(destination));
+        if ((source.Length & 15) != 0)
+        {
+            ThrowHelper.ThrowArgument($"AES-CBC needs a multiple of 16 bytes; got {source.Length} bytes.", nameof(source));
+        }
+
+        return Vector128.Create(iv);
     }
 
     public override void Encrypt(ReadOnlySpan<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination) =>
-        _aes.EncryptCbc(iv, source, destination);
+        _aes.CbcEncrypt(CheckCall(iv, source, destination), source, destination);
 
     public override void Decrypt(ReadOnlySpan<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination) =>
-        _aes.DecryptCbc(iv, source, destination);
+        _aes.CbcDecrypt(CheckCall(iv, source, destination), source, destination);
+
+    public void AppendKeyArrays(List<Array> arrays)
+    {
+        _aes.AppendKeyArrays(arrays);
+        arrays.Add(_ivPrefix);
+    }
 
     public override void Dispose()
     {
         _aes.Dispose();
-        CryptographicOperations.ZeroMemory(_ivSecret);
+        CryptographicOperations.ZeroMemory(_ivPrefix);
     }
+
+    public override string ToString() => "AES-CBC";
 }

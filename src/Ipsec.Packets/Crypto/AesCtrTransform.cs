@@ -1,51 +1,54 @@
 using System;
 using System.Buffers.Binary;
-using System.Security.Cryptography;
-using Ipsec.Packets.Crypto.Primitives;
-using Ipsec.Packets.Internal;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Ipsec.Packets.Crypto;
 
 /// <summary>
-/// AES-CTR for ESP (RFC 3686): KEYMAT = key || 4-byte nonce; counter block = nonce || 8-byte IV || 32-bit counter from 1.
-/// The IV is the 64-bit sequence number, unique under the key as RFC 3686 §3.1 requires.
+/// AES-CTR for ESP (RFC 3686): KEYMAT = key || nonce (4); counter block = nonce || IV (8) || 32-bit big-endian block
+/// counter starting at 1. The IV is the 64-bit sequence number, unique under the key.
 /// </summary>
-internal sealed class AesCtrTransform : CipherTransform
+internal sealed class AesCtrTransform : CipherTransform, IKeyMaterialOwner
 {
     private readonly AesBlockCipher _aes;
-    private readonly byte[] _nonce;
+    private readonly uint _nonce;
 
-    public AesCtrTransform(ReadOnlySpan<byte> keyMaterial, bool forceSoftware = false)
+    public AesCtrTransform(ReadOnlySpan<byte> key, ReadOnlySpan<byte> nonce)
     {
-        if (keyMaterial.Length is not (20 or 28 or 36))
-        {
-            ThrowHelper.ThrowArgument(
-                $"AES-CTR KEYMAT is a 16, 24 or 32-byte key followed by a 4-byte nonce; got {keyMaterial.Length} bytes.", nameof(keyMaterial));
-        }
-
-        _aes = new AesBlockCipher(keyMaterial[..^4], forceSoftware);
-        _nonce = keyMaterial[^4..].ToArray();
+        _aes = AesBlockCipher.Create(key);
+        _nonce = MemoryMarshal.Read<uint>(nonce);
     }
 
     public override int IvSize => 8;
 
     public override int BlockSize => 1;
 
-    public override void CreateIv(ulong sequenceNumber, Span<byte> iv) => BinaryPrimitives.WriteUInt64BigEndian(iv, sequenceNumber);
+    /// <summary>True when the AES-NI path is in use.</summary>
+    internal bool IsHardware => _aes.IsHardware;
 
-    public override void Encrypt(ReadOnlySpan<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination)
+    public override void CreateIv(ulong sequenceNumber, Span<byte> iv)
     {
-        Span<byte> prefix = stackalloc byte[12];
-        _nonce.CopyTo(prefix);
-        iv[..8].CopyTo(prefix[4..]);
-        _aes.Ctr32(prefix, 1, source, destination);
+        KeyMaterial.CheckLength(iv, 8, nameof(iv));
+        BinaryPrimitives.WriteUInt64BigEndian(iv, sequenceNumber);
     }
 
-    public override void Decrypt(ReadOnlySpan<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination) => Encrypt(iv, source, destination);
-
-    public override void Dispose()
+    private void Process(ReadOnlySpan<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination)
     {
-        _aes.Dispose();
-        CryptographicOperations.ZeroMemory(_nonce);
+        KeyMaterial.CheckLength(iv, 8, nameof(iv));
+        KeyMaterial.CheckInOut(source, destination, nameof(destination));
+        Vector128<byte> counter = Vector128.Create(_nonce, MemoryMarshal.Read<uint>(iv), MemoryMarshal.Read<uint>(iv.Slice(4)), 0x01000000u).AsByte();
+        _aes.CtrXor(counter, source, destination);
     }
+
+    public override void Encrypt(ReadOnlySpan<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination) => Process(iv, source, destination);
+
+    public override void Decrypt(ReadOnlySpan<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination) => Process(iv, source, destination);
+
+    public void AppendKeyArrays(List<Array> arrays) => _aes.AppendKeyArrays(arrays);
+
+    public override void Dispose() => _aes.Dispose();
+
+    public override string ToString() => "AES-CTR";
 }

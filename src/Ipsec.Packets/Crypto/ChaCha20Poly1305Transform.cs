@@ -1,95 +1,92 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
+using System.Collections.Generic;
 using System.Security.Cryptography;
-using Ipsec.Packets.Crypto.Primitives;
-using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets.Crypto;
 
 /// <summary>
-/// ChaCha20-Poly1305 for ESP (RFC 7634, construction of RFC 8439 §2.8): KEYMAT = 32-byte key || 4-byte salt,
-/// nonce = salt || 8-byte IV, 16-byte ICV. Tag verified before decryption; nothing allocates.
+/// ChaCha20-Poly1305 for ESP (RFC 7634, the AEAD of RFC 8439): KEYMAT = key (32) || salt (4); nonce = salt || IV (8);
+/// AAD = head || tail; 16-byte ICV. Our own scalar ChaCha20 and 26-bit-limb Poly1305, state on the stack.
 /// </summary>
-internal sealed class ChaCha20Poly1305Transform : AeadTransform
+[SkipLocalsInit]
+internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwner
 {
-    private const int SaltSize = 4;
     private readonly uint[] _key = new uint[8];
-    private readonly byte[] _salt;
+    private readonly uint _salt;
 
-    public ChaCha20Poly1305Transform(ReadOnlySpan<byte> keyMaterial)
+    public ChaCha20Poly1305Transform(ReadOnlySpan<byte> key, ReadOnlySpan<byte> salt)
     {
-        if (keyMaterial.Length != 32 + SaltSize)
-        {
-            ThrowHelper.ThrowArgument(
-                $"ChaCha20-Poly1305 KEYMAT is a 32-byte key followed by a 4-byte salt; got {keyMaterial.Length} bytes.", nameof(keyMaterial));
-        }
-
         for (int i = 0; i < 8; i++)
         {
-            _key[i] = BinaryPrimitives.ReadUInt32LittleEndian(keyMaterial[(i * 4)..]);
+            _key[i] = BinaryPrimitives.ReadUInt32LittleEndian(key.Slice(4 * i));
         }
 
-        _salt = keyMaterial[32..].ToArray();
+        _salt = BinaryPrimitives.ReadUInt32LittleEndian(salt);
     }
 
     public override int IcvSize => 16;
 
-    internal ReadOnlySpan<uint> Key => _key;
+    private void Start(ReadOnlySpan<byte> iv, out ChaCha20.State state, out Poly1305 mac)
+    {
+        KeyMaterial.CheckLength(iv, 8, nameof(iv));
+        state = default;
+        ChaCha20.Initialize(
+            ref state, _key, 0, _salt, BinaryPrimitives.ReadUInt32LittleEndian(iv), BinaryPrimitives.ReadUInt32LittleEndian(iv.Slice(4)));
+        Span<byte> block = stackalloc byte[64];
+        ChaCha20.Block(ref state, block);
+        mac = new Poly1305(block.Slice(0, 32));
+        CryptographicOperations.ZeroMemory(block);
+        state[12] = 1;
+    }
+
+    private static void MacTail(ref Poly1305 mac, long aadLength, int textLength, Span<byte> tag)
+    {
+        Span<byte> lengths = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt64LittleEndian(lengths, (ulong)aadLength);
+        BinaryPrimitives.WriteUInt64LittleEndian(lengths.Slice(8), (ulong)textLength);
+        mac.Absorb(lengths);
+        mac.Finish(tag);
+    }
 
     public override void Seal(
         ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
         ReadOnlySpan<byte> plaintext, Span<byte> ciphertext, Span<byte> tag)
     {
-        Span<byte> nonce = stackalloc byte[12];
-        _salt.CopyTo(nonce);
-        iv[..8].CopyTo(nonce[SaltSize..]);
-        ChaCha20.Xor(_key, nonce, 1, plaintext, ciphertext[..plaintext.Length]);
-        ComputeTag(nonce, aadHead, aadTail, ciphertext[..plaintext.Length], tag);
+        Start(iv, out ChaCha20.State state, out Poly1305 mac);
+        KeyMaterial.CheckInOut(plaintext, ciphertext, nameof(ciphertext));
+        KeyMaterial.CheckLength(tag, 16, nameof(tag));
+        BlockPadding.AbsorbPadded(ref mac, aadHead, aadTail, default);
+        ChaCha20.Xor(ref state, plaintext, ciphertext);
+        BlockPadding.AbsorbPadded(ref mac, ciphertext, default, default);
+        MacTail(ref mac, (long)aadHead.Length + aadTail.Length, ciphertext.Length, tag);
+        state = default;
     }
 
     public override bool TryOpen(
         ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
         ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext)
     {
-        Span<byte> nonce = stackalloc byte[12];
-        _salt.CopyTo(nonce);
-        iv[..8].CopyTo(nonce[SaltSize..]);
+        Start(iv, out ChaCha20.State state, out Poly1305 mac);
+        KeyMaterial.CheckInOut(ciphertext, plaintext, nameof(plaintext));
+        BlockPadding.AbsorbPadded(ref mac, aadHead, aadTail, default);
+        BlockPadding.AbsorbPadded(ref mac, ciphertext, default, default);
         Span<byte> expected = stackalloc byte[16];
-        ComputeTag(nonce, aadHead, aadTail, ciphertext, expected);
-        bool authentic = tag.Length == 16 && CryptographicOperations.FixedTimeEquals(expected, tag);
-        CryptographicOperations.ZeroMemory(expected);
-        if (!authentic)
+        MacTail(ref mac, (long)aadHead.Length + aadTail.Length, ciphertext.Length, expected);
+        bool ok = tag.Length == 16 && CryptographicOperations.FixedTimeEquals(expected, tag);
+        if (ok)
         {
-            return false;
+            ChaCha20.Xor(ref state, ciphertext, plaintext);
         }
 
-        ChaCha20.Xor(_key, nonce, 1, ciphertext, plaintext[..ciphertext.Length]);
-        return true;
+        state = default;
+        return ok;
     }
 
-    public override void Dispose()
-    {
-        Array.Clear(_key);
-        CryptographicOperations.ZeroMemory(_salt);
-    }
+    public void AppendKeyArrays(List<Array> arrays) => arrays.Add(_key);
 
-    private void ComputeTag(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext, Span<byte> tag)
-    {
-        Span<byte> block0 = stackalloc byte[64];
-        ChaCha20.Block(
-            _key, 0, BinaryPrimitives.ReadUInt32LittleEndian(nonce), BinaryPrimitives.ReadUInt32LittleEndian(nonce[4..]),
-            BinaryPrimitives.ReadUInt32LittleEndian(nonce[8..]), block0);
-        var poly = new Poly1305(block0[..32]);
-        CryptographicOperations.ZeroMemory(block0);
-        poly.Append(aadHead);
-        poly.Append(aadTail);
-        poly.PadToBlock();
-        poly.Append(ciphertext);
-        poly.PadToBlock();
-        Span<byte> lengths = stackalloc byte[16];
-        BinaryPrimitives.WriteUInt64LittleEndian(lengths, (ulong)(aadHead.Length + aadTail.Length));
-        BinaryPrimitives.WriteUInt64LittleEndian(lengths[8..], (ulong)ciphertext.Length);
-        poly.Append(lengths);
-        poly.Finish(tag);
-    }
+    public override void Dispose() => CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_key.AsSpan()));
+
+    public override string ToString() => "ChaCha20-Poly1305";
 }

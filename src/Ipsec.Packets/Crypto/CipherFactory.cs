@@ -1,5 +1,4 @@
 using System;
-using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets.Crypto;
 
@@ -7,30 +6,24 @@ namespace Ipsec.Packets.Crypto;
 internal static class CipherFactory
 {
     /// <summary>Creates the transform from IKEv2 KEYMAT (the key, followed by the 4-octet nonce for AES-CTR).</summary>
-    /// <param name="algorithm">A non-AEAD encryption algorithm.</param>
-    /// <param name="keyMaterial">The KEYMAT.</param>
-    /// <param name="forceSoftware">Use the portable AES code even where AES-NI exists (tests).</param>
-    public static CipherTransform Create(EncryptionAlgorithm algorithm, ReadOnlySpan<byte> keyMaterial, bool forceSoftware = false)
+    /// <exception cref="ArgumentException">The algorithm is an AEAD, or the KEYMAT length fits none of its key sizes.</exception>
+    public static CipherTransform Create(EncryptionAlgorithm algorithm, ReadOnlySpan<byte> keyMaterial)
     {
         ArgumentNullException.ThrowIfNull(algorithm);
-        switch (algorithm.TransformId)
+        if (algorithm.IsAead)
         {
-            case EncryptionTransformId.AesCbc:
-                return new AesCbcTransform(keyMaterial, forceSoftware);
-            case EncryptionTransformId.AesCtr:
-                return new AesCtrTransform(keyMaterial, forceSoftware);
-            case EncryptionTransformId.TripleDes:
-                return new TripleDesCbcTransform(keyMaterial);
-            case EncryptionTransformId.Null:
-                if (!keyMaterial.IsEmpty)
-                {
-                    ThrowHelper.ThrowArgument("ENCR_NULL takes no key.", nameof(keyMaterial));
-                }
-
-                return new NullCipherTransform();
-            default:
-                ThrowHelper.ThrowArgument($"{algorithm.Name} is a combined-mode algorithm; use AeadFactory.", nameof(algorithm));
-                return null;
+            throw new ArgumentException($"{algorithm.Name} is a combined-mode algorithm; use AeadFactory.", nameof(algorithm));
         }
+
+        int keyLength = KeyMaterial.KeyLength(algorithm, keyMaterial);
+        ReadOnlySpan<byte> key = keyMaterial.Slice(0, keyLength);
+        return algorithm.TransformId switch
+        {
+            EncryptionTransformId.AesCbc => new AesCbcTransform(key),
+            EncryptionTransformId.AesCtr => new AesCtrTransform(key, keyMaterial.Slice(keyLength)),
+            EncryptionTransformId.TripleDes => new TripleDesCbcTransform(key),
+            EncryptionTransformId.Null => new NullCipherTransform(),
+            _ => throw new ArgumentException($"{algorithm.Name} has no cipher implementation.", nameof(algorithm)),
+        };
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using System.Collections.Generic;
 using System.Security.Cryptography;
 using Ipsec.Packets.Internal;
 using Org.BouncyCastle.Crypto.Engines;
@@ -8,106 +9,109 @@ using Org.BouncyCastle.Crypto.Parameters;
 namespace Ipsec.Packets.Crypto;
 
 /// <summary>
-/// 3DES-EDE in CBC mode (RFC 2451), for interoperability with legacy peers only: 24-byte key, 8-byte blocks and IVs.
-/// BouncyCastle's DES-EDE engines (allocation-free per block) are pooled per SA. IV = 3DES_K(sequence number XOR a
-/// random per-SA secret), unpredictable and never repeated under the key.
+/// ENCR_3DES: triple DES (EDE, 192-bit key) in CBC mode, for legacy peers only. BouncyCastle's
+/// <see cref="DesEdeEngine"/> from a <see cref="ContextPool{T}"/> with our own CBC loop, because the BCL's
+/// TripleDES one-shot CBC methods create a native cipher context per call. IVs are DES3_K(sequence number XOR a
+/// secret 64-bit per-SA value): unpredictable without the key and distinct for distinct sequence numbers.
 /// </summary>
 internal sealed class TripleDesCbcTransform : CipherTransform
 {
-    private readonly byte[] _key;
-    private readonly ulong _ivSecret;
-    private readonly ContextPool<DesEdeEngine> _encrypt;
-    private readonly ContextPool<DesEdeEngine> _decrypt;
+    private readonly ContextPool<DesEdeEngine> _encryptors;
+    private readonly ContextPool<DesEdeEngine> _decryptors;
+    private ulong _ivMask;
 
     public TripleDesCbcTransform(ReadOnlySpan<byte> key)
     {
-        if (key.Length != 24)
-        {
-            ThrowHelper.ThrowArgument($"3DES-CBC takes a 24-byte key; got {key.Length} bytes.", nameof(key));
-        }
-
-        byte[] copy = key.ToArray();
-        _key = copy;
-        _encrypt = new ContextPool<DesEdeEngine>(() => NewEngine(true, copy));
-        _decrypt = new ContextPool<DesEdeEngine>(() => NewEngine(false, copy));
-        Span<byte> secret = stackalloc byte[8];
-        RandomNumberGenerator.Fill(secret);
-        _ivSecret = BinaryPrimitives.ReadUInt64BigEndian(secret);
+        KeyParameter parameter = new(key);
+        _encryptors = new ContextPool<DesEdeEngine>(() => NewEngine(true, parameter));
+        _decryptors = new ContextPool<DesEdeEngine>(() => NewEngine(false, parameter));
+        Span<byte> mask = stackalloc byte[8];
+        RandomNumberGenerator.Fill(mask);
+        _ivMask = BinaryPrimitives.ReadUInt64LittleEndian(mask);
+        mask.Clear();
     }
 
     public override int IvSize => 8;
 
     public override int BlockSize => 8;
 
+    private static DesEdeEngine NewEngine(bool forEncryption, KeyParameter key)
+    {
+        DesEdeEngine engine = new();
+        engine.Init(forEncryption, key);
+        return engine;
+    }
+
     public override void CreateIv(ulong sequenceNumber, Span<byte> iv)
     {
-        Span<byte> nonce = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64BigEndian(nonce, sequenceNumber ^ _ivSecret);
-        DesEdeEngine engine = _encrypt.Rent();
-        engine.ProcessBlock(nonce, iv);
-        _encrypt.Return(engine);
+        KeyMaterial.CheckLength(iv, 8, nameof(iv));
+        BinaryPrimitives.WriteUInt64BigEndian(iv, sequenceNumber ^ _ivMask);
+        DesEdeEngine engine = _encryptors.Rent();
+        engine.ProcessBlock(iv, iv);
+        _encryptors.Return(engine);
+    }
+
+    private static void CheckCall(ReadOnlySpan<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        KeyMaterial.CheckLength(iv, 8, nameof(iv));
+        KeyMaterial.CheckInOut(source, destination, nameof(destination));
+        if ((source.Length & 7) != 0)
+        {
+            ThrowHelper.ThrowArgument($"3DES-CBC needs a multiple of 8 bytes; got {source.Length} bytes.", nameof(source));
+        }
     }
 
     public override void Encrypt(ReadOnlySpan<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination)
     {
-        DesEdeEngine engine = _encrypt.Rent();
+        CheckCall(iv, source, destination);
+        DesEdeEngine engine = _encryptors.Rent();
         Span<byte> block = stackalloc byte[8];
-        iv[..8].CopyTo(block);
+        ulong chain = BinaryPrimitives.ReadUInt64LittleEndian(iv);
         for (int offset = 0; offset < source.Length; offset += 8)
         {
-            for (int i = 0; i < 8; i++)
-            {
-                block[i] ^= source[offset + i];
-            }
-
-            engine.ProcessBlock(block, block);
-            block.CopyTo(destination[offset..]);
+            BinaryPrimitives.WriteUInt64LittleEndian(block, chain ^ BinaryPrimitives.ReadUInt64LittleEndian(source.Slice(offset)));
+            engine.ProcessBlock(block, destination.Slice(offset, 8));
+            chain = BinaryPrimitives.ReadUInt64LittleEndian(destination.Slice(offset));
         }
 
-        _encrypt.Return(engine);
+        _encryptors.Return(engine);
+        block.Clear();
     }
 
     public override void Decrypt(ReadOnlySpan<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination)
     {
-        DesEdeEngine engine = _decrypt.Rent();
-        Span<byte> previous = stackalloc byte[8];
-        Span<byte> current = stackalloc byte[8];
-        iv[..8].CopyTo(previous);
+        CheckCall(iv, source, destination);
+        DesEdeEngine engine = _decryptors.Rent();
+        Span<byte> block = stackalloc byte[8];
+        ulong chain = BinaryPrimitives.ReadUInt64LittleEndian(iv);
         for (int offset = 0; offset < source.Length; offset += 8)
         {
-            source.Slice(offset, 8).CopyTo(current);
-            Span<byte> output = destination.Slice(offset, 8);
-            engine.ProcessBlock(current, output);
-            for (int i = 0; i < 8; i++)
-            {
-                output[i] ^= previous[i];
-            }
-
-            current.CopyTo(previous);
+            ulong cipherBlock = BinaryPrimitives.ReadUInt64LittleEndian(source.Slice(offset));
+            engine.ProcessBlock(source.Slice(offset, 8), block);
+            BinaryPrimitives.WriteUInt64LittleEndian(destination.Slice(offset), chain ^ BinaryPrimitives.ReadUInt64LittleEndian(block));
+            chain = cipherBlock;
         }
 
-        _decrypt.Return(engine);
+        _decryptors.Return(engine);
+        block.Clear();
     }
 
     public override void Dispose()
     {
-        CryptographicOperations.ZeroMemory(_key);
-        var zero = new KeyParameter(new byte[24]);
-        foreach (DesEdeEngine engine in _encrypt.All)
+        _ivMask = 0;
+
+        // BouncyCastle keeps the DES subkeys in private arrays; re-key every engine so they no longer hold the SA key.
+        KeyParameter zero = new(new byte[24]);
+        foreach (DesEdeEngine engine in _encryptors.All)
         {
             engine.Init(true, zero);
         }
 
-        foreach (DesEdeEngine engine in _decrypt.All)
+        foreach (DesEdeEngine engine in _decryptors.All)
         {
             engine.Init(false, zero);
         }
     }
 
-    private static DesEdeEngine NewEngine(bool forEncryption, byte[] key)
-    {
-        var engine = new DesEdeEngine();
-        engine.Init(forEncryption, new KeyParameter(key));
-        return engine;
-    }
+    public override string ToString() => "3DES-CBC";
 }

@@ -1,0 +1,25 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.Intrinsics;
+
+namespace Ipsec.Packets.Crypto;
+
+/// <summary>
+/// GHASH (NIST SP 800-38D §6.4) under a fixed hash subkey H, over AAD given in two pieces and the ciphertext,
+/// each padded as GCM specifies, followed by the 128-bit lengths block. Immutable and thread-safe.
+/// </summary>
+internal abstract class GhashKey : IDisposable, IKeyMaterialOwner
+{
+    /// <summary>Creates the PCLMULQDQ implementation or the portable table implementation for <paramref name="h"/> = E_K(0^128).</summary>
+    public static GhashKey Create(Vector128<byte> h, bool hardware) =>
+        hardware ? new GhashClmul(h) : new GhashTable(h);
+
+    /// <summary>GHASH_H(A || 0* || C || 0* || [len(A)]64 || [len(C)]64) with A = <paramref name="aadHead"/> || <paramref name="aadTail"/>.</summary>
+    public abstract Vector128<byte> Compute(ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext);
+
+    /// <inheritdoc />
+    public abstract void AppendKeyArrays(List<Array> arrays);
+
+    /// <summary>Zeroes the key-derived tables.</summary>
+    public abstract void Dispose();
+}

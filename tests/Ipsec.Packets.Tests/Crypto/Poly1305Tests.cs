@@ -1,0 +1,69 @@
+using System;
+using Ipsec.Packets.Crypto;
+using NUnit.Framework;
+
+namespace Ipsec.Packets.Tests.Crypto;
+
+/// <summary>Poly1305 on whole blocks: the RFC 8439 Appendix A.3 edge cases (carries, h ≥ p) and BouncyCastle on random input.</summary>
+public class Poly1305Tests
+{
+    // RFC 8439 A.3 test vectors #5–#11 (all whole 16-byte blocks): r || s, message, tag.
+    [TestCase("0200000000000000000000000000000000000000000000000000000000000000", "ffffffffffffffffffffffffffffffff", "03000000000000000000000000000000")]
+    [TestCase("02000000000000000000000000000000ffffffffffffffffffffffffffffffff", "02000000000000000000000000000000", "03000000000000000000000000000000")]
+    [TestCase("0100000000000000000000000000000000000000000000000000000000000000",
+        "fffffffffffffffffffffffffffffffff0ffffffffffffffffffffffffffffff11000000000000000000000000000000", "05000000000000000000000000000000")]
+    [TestCase("0100000000000000000000000000000000000000000000000000000000000000",
+        "fffffffffffffffffffffffffffffffffbfefefefefefefefefefefefefefefe01010101010101010101010101010101", "00000000000000000000000000000000")]
+    [TestCase("0200000000000000000000000000000000000000000000000000000000000000", "fdffffffffffffffffffffffffffffff", "faffffffffffffffffffffffffffffff")]
+    [TestCase("0100000000000000040000000000000000000000000000000000000000000000",
+        "e33594d7505e43b900000000000000003394d7505e4379cd01000000000000000000000000000000000000000000000001000000000000000000000000000000",
+        "14000000000000005500000000000000")]
+    [TestCase("0100000000000000040000000000000000000000000000000000000000000000",
+        "e33594d7505e43b900000000000000003394d7505e4379cd010000000000000000000000000000000000000000000000", "13000000000000000000000000000000")]
+    public void MatchesTheRfc8439EdgeCases(string key, string message, string tag)
+    {
+        Assert.That(Compute(Convert.FromHexString(key), Convert.FromHexString(message)), Is.EqualTo(Convert.FromHexString(tag)));
+    }
+
+    [Test]
+    public void MatchesBouncyCastleOnRandomBlocks()
+    {
+        var random = new Random(8439);
+        for (int i = 0; i < 300; i++)
+        {
+            byte[] key = new byte[32];
+            random.NextBytes(key);
+            if (i % 3 == 0)
+            {
+                key.AsSpan(0, 16).Fill(0xFF);
+            }
+
+            byte[] message = new byte[16 * random.Next(0, 40)];
+            random.NextBytes(message);
+            if (i % 5 == 0)
+            {
+                message.AsSpan().Fill(0xFF);
+            }
+
+            var reference = new Org.BouncyCastle.Crypto.Macs.Poly1305();
+            reference.Init(new Org.BouncyCastle.Crypto.Parameters.KeyParameter(key));
+            reference.BlockUpdate(message, 0, message.Length);
+            byte[] expected = new byte[16];
+            reference.DoFinal(expected, 0);
+            Assert.That(Compute(key, message), Is.EqualTo(expected), $"case {i}");
+        }
+    }
+
+    private static byte[] Compute(byte[] key, byte[] message)
+    {
+        var mac = new Poly1305(key);
+        if (message.Length > 0)
+        {
+            mac.Absorb(message);
+        }
+
+        byte[] tag = new byte[16];
+        mac.Finish(tag);
+        return tag;
+    }
+}
