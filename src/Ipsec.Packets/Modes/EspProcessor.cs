@@ -101,7 +101,7 @@ public sealed class EspProcessor : ISecurityAssociation
     {
         result = default;
         CheckRange(buffer, offset, length);
-        if (!TryMeasure(buffer.Slice(offset, length), out int packetLength, out IpsecStatus status))
+        if (!EspLocator.TryMeasure(buffer.Slice(offset, length), out int packetLength, out IpsecStatus status))
         {
             return status;
         }
@@ -130,86 +130,17 @@ public sealed class EspProcessor : ISecurityAssociation
         result = default;
         CheckRange(buffer, offset, length);
         Span<byte> packet = buffer.Slice(offset, length);
-        if (!TryMeasure(packet, out int packetLength, out IpsecStatus status))
+        IpsecStatus status = EspLocator.TryLocate(packet, _options.UdpEncapsulation, _options.UdpDestinationPort, out EspLocation location);
+        if (status != IpsecStatus.Success)
         {
             return status;
         }
 
-        packet = packet[..packetLength];
-        bool isIPv6 = packet[0] >> 4 == 6;
-        int espOffset;
-        int nextHeaderField;
-        int udpOffset = -1;
-        if (!isIPv6)
-        {
-            if (!InternetChecksum.IsValid(packet[..((packet[0] & 0x0F) * 4)]))
-            {
-                return IpsecStatus.Malformed;
-            }
-
-            ushort fragment = BinaryPrimitives.ReadUInt16BigEndian(packet[IPv4Header.Field.FlagsFragmentOffset..]);
-            if ((fragment & (IPv4Header.MoreFragmentsFlag | IPv4Header.FragmentOffsetMask)) != 0)
-            {
-                return IpsecStatus.Fragment;
-            }
-
-            espOffset = (packet[0] & 0x0F) * 4;
-            nextHeaderField = IPv4Header.Field.Protocol;
-        }
-        else
-        {
-            var walker = new IPv6ExtensionHeaderWalker(packet);
-            while (walker.TryNext(out IPv6ExtensionHeader header))
-            {
-                if (header.Type == IPProtocol.Fragment)
-                {
-                    return IpsecStatus.Fragment;
-                }
-            }
-
-            if (walker.Status != IPv6ExtensionHeaderWalkStatus.Complete)
-            {
-                return IpsecStatus.Malformed;
-            }
-
-            espOffset = walker.UpperLayerOffset;
-            nextHeaderField = walker.UpperLayerNextHeaderFieldOffset;
-        }
-
-        byte protocol = packet[nextHeaderField];
-        if (protocol == (byte)IPProtocol.Udp && _options.UdpEncapsulation)
-        {
-            if (packet.Length < espOffset + UdpHeaderLength)
-            {
-                return IpsecStatus.Truncated;
-            }
-
-            ushort sourcePort = BinaryPrimitives.ReadUInt16BigEndian(packet[espOffset..]);
-            ushort destinationPort = BinaryPrimitives.ReadUInt16BigEndian(packet[(espOffset + 2)..]);
-            ushort udpLength = BinaryPrimitives.ReadUInt16BigEndian(packet[(espOffset + 4)..]);
-            if (destinationPort != _options.UdpDestinationPort && sourcePort != _options.UdpDestinationPort)
-            {
-                return IpsecStatus.NotIpsec;
-            }
-
-            if (udpLength != packet.Length - espOffset)
-            {
-                return IpsecStatus.Malformed;
-            }
-
-            if (UdpEncapsulation.Classify(packet[(espOffset + UdpHeaderLength)..]) != UdpEncapsulatedKind.Esp)
-            {
-                return IpsecStatus.NotIpsec;
-            }
-
-            udpOffset = espOffset;
-            espOffset += UdpHeaderLength;
-        }
-        else if (protocol != (byte)IPProtocol.Esp)
-        {
-            return IpsecStatus.NotIpsec;
-        }
-
+        packet = packet[..location.PacketLength];
+        bool isIPv6 = location.IsIPv6;
+        int espOffset = location.EspOffset;
+        int nextHeaderField = location.NextHeaderField;
+        int udpOffset = location.UdpOffset;
         int payloadOffset = espOffset + _sa.HeaderLength;
         if (packet.Length < payloadOffset)
         {
@@ -540,43 +471,6 @@ public sealed class EspProcessor : ISecurityAssociation
 
         BinaryPrimitives.WriteUInt16BigEndian(packet[checksumOffset..], checksum);
         return true;
-    }
-
-    /// <summary>Finds the IP packet's own length from its header and checks it fits the bytes given.</summary>
-    private static bool TryMeasure(ReadOnlySpan<byte> bytes, out int packetLength, out IpsecStatus status)
-    {
-        packetLength = 0;
-        status = IpsecStatus.Success;
-        if (bytes.IsEmpty)
-        {
-            status = IpsecStatus.Truncated;
-            return false;
-        }
-
-        switch (bytes[0] >> 4)
-        {
-            case 4:
-                if (!IPv4Packet.TryCreate(bytes, out IPv4Packet v4))
-                {
-                    status = bytes.Length < IPv4Header.MinLength ? IpsecStatus.Truncated : IpsecStatus.Malformed;
-                    return false;
-                }
-
-                packetLength = v4.TotalLength;
-                return true;
-            case 6:
-                if (!IPv6Packet.TryCreate(bytes, out IPv6Packet v6))
-                {
-                    status = bytes.Length < IPv6Header.Length ? IpsecStatus.Truncated : IpsecStatus.Malformed;
-                    return false;
-                }
-
-                packetLength = IPv6Header.Length + v6.PayloadLength;
-                return true;
-            default:
-                status = IpsecStatus.Malformed;
-                return false;
-        }
     }
 
     private static void CheckRange(Span<byte> buffer, int offset, int length)

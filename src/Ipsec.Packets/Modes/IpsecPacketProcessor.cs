@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using Ipsec.Packets.Modes;
 using Ipsec.Packets.Wire;
 
 namespace Ipsec.Packets;
@@ -188,61 +189,15 @@ public sealed class IpsecPacketProcessor
         spi = 0;
         source = default;
         destination = default;
-        int espOffset;
-        byte protocol;
-        if (IPv4Packet.TryCreate(packet, out IPv4Packet v4))
+        IpsecStatus status = EspLocator.TryLocate(packet, udpEncapsulation: true, UdpEncapsulation.Port, out EspLocation location);
+        if (status != IpsecStatus.Success)
         {
-            source = packet.Slice(IPv4Header.Field.Source, 4);
-            destination = packet.Slice(IPv4Header.Field.Destination, 4);
-            espOffset = v4.HeaderLength;
-            protocol = (byte)v4.Protocol;
-            packet = v4.Packet;
-        }
-        else if (IPv6Packet.TryCreate(packet, out IPv6Packet v6))
-        {
-            source = packet.Slice(IPv6Header.Field.Source, 16);
-            destination = packet.Slice(IPv6Header.Field.Destination, 16);
-            var walker = v6.GetExtensionHeaderWalker();
-            while (walker.TryNext(out _))
-            {
-            }
-
-            if (walker.Status != IPv6ExtensionHeaderWalkStatus.Complete)
-            {
-                return IpsecStatus.Malformed;
-            }
-
-            espOffset = walker.UpperLayerOffset;
-            protocol = (byte)walker.UpperLayerProtocol;
-            packet = v6.Packet;
-        }
-        else
-        {
-            return packet.Length < 20 ? IpsecStatus.Truncated : IpsecStatus.Malformed;
+            return status;
         }
 
-        if (protocol == (byte)IPProtocol.Udp)
-        {
-            if (packet.Length < espOffset + UdpHeader.HeaderLength)
-            {
-                return IpsecStatus.Truncated;
-            }
-
-            ushort sourcePort = BinaryPrimitives.ReadUInt16BigEndian(packet[espOffset..]);
-            ushort destinationPort = BinaryPrimitives.ReadUInt16BigEndian(packet[(espOffset + 2)..]);
-            if ((destinationPort != UdpEncapsulation.Port && sourcePort != UdpEncapsulation.Port) ||
-                UdpEncapsulation.Classify(packet[(espOffset + UdpHeader.HeaderLength)..]) != UdpEncapsulatedKind.Esp)
-            {
-                return IpsecStatus.NotIpsec;
-            }
-
-            espOffset += UdpHeader.HeaderLength;
-        }
-        else if (protocol != (byte)IPProtocol.Esp)
-        {
-            return IpsecStatus.NotIpsec;
-        }
-
-        return EspHeader.TryReadSpi(packet[espOffset..], out spi) ? IpsecStatus.Success : IpsecStatus.Truncated;
+        source = location.IsIPv6 ? packet.Slice(IPv6Header.Field.Source, 16) : packet.Slice(IPv4Header.Field.Source, 4);
+        destination = location.IsIPv6 ? packet.Slice(IPv6Header.Field.Destination, 16) : packet.Slice(IPv4Header.Field.Destination, 4);
+        spi = BinaryPrimitives.ReadUInt32BigEndian(packet[location.EspOffset..]);
+        return IpsecStatus.Success;
     }
 }

@@ -130,7 +130,8 @@ public class IpsecPacketProcessorTests
         byte[] dns = Udp("10.1.0.5", "10.2.0.9");
         BinaryPrimitives.WriteUInt16BigEndian(dns.AsSpan(22), 53);   // plain UDP, not port 4500
         Assert.That(_b.ProcessInbound(dns, 0, dns.Length, out _), Is.EqualTo(IpsecStatus.NotIpsec));
-        Assert.That(_b.ProcessInbound(new byte[7], 0, 7, out _), Is.EqualTo(IpsecStatus.Truncated));
+        Assert.That(_b.ProcessInbound(new byte[] { 0x45, 0, 0, 40, 0, 0, 0 }, 0, 7, out _), Is.EqualTo(IpsecStatus.Truncated));
+        Assert.That(_b.ProcessInbound(new byte[7], 0, 7, out _), Is.EqualTo(IpsecStatus.Malformed), "version 0");
     }
 
     [Test]
