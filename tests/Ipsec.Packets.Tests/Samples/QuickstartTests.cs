@@ -14,6 +14,8 @@ public class QuickstartTests
         Assert.That(exitCode, Is.Zero, text);
         Assert.That(text, Does.Contain("unprotect #3: Success"));
         Assert.That(text, Does.Contain("replay of #3:   Replayed"));
+        Assert.That(text, Does.Contain("forgery of #4:  AuthenticationFailed"));
+        Assert.That(text, Does.Contain("3 packets accepted, 1 replays dropped, 1 forgeries dropped"));
         Assert.That(text, Does.Contain("quickstart OK"));
     }
 }
