@@ -34,7 +34,22 @@ internal static class AhMutableFields
     private const byte SegmentRoutingHeaderType = 4;
     private const int AddressLength = 16;
 
-    /// <summary>Routing header fields common to every type (RFC 8200 §4.4).</summary>
+    /// <summary>Routing header fields (RFC 8200 §4.4; type 0 in RFC 2460 §4.4, type 2 in RFC 6275 §6.4, SRH in RFC 8754 §2).</summary>
+    /// <remarks>
+    /// <code>
+    ///  0                   1                   2                   3
+    ///  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+    /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+    /// |  Next Header  |  Hdr Ext Len  | Routing Type  | Segments Left |
+    /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+    /// | type 0/2: Reserved                                            |
+    /// | SRH:  Last Entry   |     Flags     |              Tag         |
+    /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+    /// |  type 0/2: Address[1..n]; SRH: Segment List[0..Last Entry]    |
+    /// |  (16 bytes each), then for SRH optional TLVs                  |
+    /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+    /// </code>
+    /// </remarks>
     private static class RoutingField
     {
         public const int RoutingType = 2;
@@ -88,7 +103,11 @@ internal static class AhMutableFields
     /// Zeroes the mutable fields of an IPv6 header copy and of the extension headers in it, which must run exactly to the
     /// end of <paramref name="headers"/> (where AH follows).
     /// </summary>
-    /// <returns>False when an extension header is malformed, the chain does not end at the end of the copy, or a routing header of an unknown type still has segments left.</returns>
+    /// <returns>
+    /// False when an extension header is malformed (including a type 0/2 routing header with an odd length or more segments
+    /// left than addresses, and an SRH with more segments left than entries), the chain does not end at the end of the copy,
+    /// or a routing header of an unknown type still has segments left.
+    /// </returns>
     public static bool TryZeroIPv6(Span<byte> headers)
     {
         headers[0] = 0x60;
@@ -154,7 +173,7 @@ internal static class AhMutableFields
             {
                 // Hdr Ext Len counts 8-byte units after the first 8 bytes: two per address.
                 int count = routing[1] / 2;
-                if (segmentsLeft > count || (routing.Length - RoutingField.Addresses) < count * AddressLength)
+                if ((routing[1] & 1) != 0 || segmentsLeft > count || (routing.Length - RoutingField.Addresses) < count * AddressLength)
                 {
                     return false;
                 }
