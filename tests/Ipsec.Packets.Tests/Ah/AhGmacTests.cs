@@ -87,6 +87,45 @@ public class AhGmacTests
         Assert.That(pair.Unprotect(packet).Status, Is.EqualTo(IpsecStatus.Success));
     }
 
+    [TestCase(16, false)]
+    [TestCase(24, true)]
+    [TestCase(32, false)]
+    [TestCase(32, true)]
+    public void IncrementalGmacMatchesTheBclForAnySplit(int keySize, bool forceSoftware)
+    {
+        if (!AesGcm.IsSupported)
+        {
+            Assert.Ignore("AesGcm is not supported on this platform");
+        }
+
+        var random = new Random(4543 + keySize);
+        byte[] keyMaterial = new byte[keySize + 4];
+        random.NextBytes(keyMaterial);
+        using var gmac = new Ipsec.Packets.Ah.AhGmac(keyMaterial, forceSoftware);
+        using var reference = new AesGcm(keyMaterial.AsSpan(0, keySize), 16);
+        for (int round = 0; round < 40; round++)
+        {
+            byte[] aad = new byte[random.Next(0, 300)];
+            random.NextBytes(aad);
+            byte[] iv = new byte[8];
+            random.NextBytes(iv);
+            var accumulator = default(Ipsec.Packets.Crypto.Primitives.GHashAccumulator);
+            int at = 0;
+            while (at < aad.Length)
+            {
+                int piece = Math.Min(aad.Length - at, random.Next(0, 70));
+                gmac.Append(ref accumulator, aad.AsSpan(at, piece));
+                at += piece;
+            }
+
+            byte[] tag = new byte[16];
+            gmac.Finish(ref accumulator, aad.Length, iv, tag);
+            byte[] expected = new byte[16];
+            reference.Encrypt([.. keyMaterial.AsSpan(keySize).ToArray(), .. iv], ReadOnlySpan<byte>.Empty, Span<byte>.Empty, expected, aad);
+            Assert.That(tag, Is.EqualTo(expected), $"round {round}, {aad.Length} bytes");
+        }
+    }
+
     [Test]
     public void ChangingTheIvIsRefused()
     {

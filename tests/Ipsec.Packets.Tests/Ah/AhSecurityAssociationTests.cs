@@ -296,6 +296,31 @@ public class AhSecurityAssociationTests
     }
 
     [Test]
+    public void ConcurrentSendersGetDistinctSequenceNumbersAndAllVerify()
+    {
+        using var pair = new AhPair(IntegrityAlgorithm.AesGmac128, replayWindowSize: 4096);
+        const int Count = 2000;
+        var packets = new byte[Count][];
+        System.Threading.Tasks.Parallel.For(0, Count, i => packets[i] = pair.Protect(AhTestPackets.IPv4(seed: i % 7)));
+        var seen = new HashSet<uint>();
+        foreach (byte[] packet in packets)
+        {
+            Assert.That(seen.Add(BinaryPrimitives.ReadUInt32BigEndian(packet.AsSpan(20 + 8))), Is.True);
+        }
+
+        int accepted = 0;
+        System.Threading.Tasks.Parallel.For(0, Count, i =>
+        {
+            if (pair.Receiver.Unprotect(packets[i], 0, packets[i].Length, out _) == IpsecStatus.Success)
+            {
+                System.Threading.Interlocked.Increment(ref accepted);
+            }
+        });
+        Assert.That(accepted, Is.EqualTo(Count));
+        Assert.That(pair.Receiver.HighestInboundSequenceNumber, Is.EqualTo((ulong)Count));
+    }
+
+    [Test]
     public void ExtendedSequenceNumbersCrossTwoToTheThirtyTwo([Values] bool gmac)
     {
         ulong start = uint.MaxValue - 2;
