@@ -19,38 +19,6 @@ public class ScapyAhInteropTests
 {
     private const int PacketsPerDirection = 6;
 
-    /// <summary>The Scapy side; written next to the test assembly at run time (the project copies only Interop/*.py).</summary>
-    private const string Script = """
-        import json
-        import sys
-        from scapy.layers.inet import IP
-        from scapy.layers.inet6 import IPv6
-        from scapy.layers.ipsec import SecurityAssociation, AH
-
-        def parse(data):
-            return IPv6(data) if data[0] >> 4 == 6 else IP(data)
-
-        def run(job):
-            spec = job['sa']
-            kwargs = dict(spi=spec['spi'], auth_algo=spec['auth_algo'], auth_key=bytes.fromhex(spec['auth_key']))
-            if spec.get('tunnel') == 4:
-                kwargs['tunnel_header'] = IP(src=spec['src'], dst=spec['dst'])
-            elif spec.get('tunnel') == 6:
-                kwargs['tunnel_header'] = IPv6(src=spec['src'], dst=spec['dst'])
-            sa = SecurityAssociation(AH, **kwargs)
-            result = {'encrypted': [], 'decrypted': []}
-            for item in job['encrypt']:
-                out = sa.encrypt(parse(bytes.fromhex(item['packet'])), seq_num=item['seq'])
-                result['encrypted'].append(bytes(out).hex())
-            for item in job['decrypt']:
-                try:
-                    result['decrypted'].append(bytes(sa.decrypt(parse(bytes.fromhex(item['packet'])))).hex())
-                except Exception as error:
-                    result['decrypted'].append('error: %s: %s' % (type(error).__name__, error))
-            return result
-
-        json.dump([run(job) for job in json.load(sys.stdin)], sys.stdout)
-        """;
 
     private static readonly (IntegrityAlgorithm Algorithm, string ScapyName)[] Algorithms =
     [
@@ -156,9 +124,7 @@ public class ScapyAhInteropTests
             }
         }
 
-        string path = Path.Combine(TestContext.CurrentContext.WorkDirectory, "scapy_ah_interop.py");
-        File.WriteAllText(path, Script);
-        (int code, string output, string error) = PythonRunner.Run(path, jobs.ToJsonString());
+        (int code, string output, string error) = PythonRunner.Run(PythonRunner.ScriptPath("scapy_ah.py"), jobs.ToJsonString());
         Assert.That(code, Is.Zero, error);
         _results = JsonNode.Parse(output)!.AsArray();
     }
