@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using Ipsec.Packets.Internal;
 using Ipsec.Packets.Wire;
 
 namespace Ipsec.Packets.Modes;
@@ -17,7 +18,7 @@ internal static class EspLocator
     public static IpsecStatus TryLocate(ReadOnlySpan<byte> bytes, bool udpEncapsulation, ushort udpPort, out EspLocation location)
     {
         location = default;
-        if (!TryMeasure(bytes, out int packetLength, out IpsecStatus status))
+        if (!IPPacketBounds.TryMeasure(bytes, out int packetLength, out IpsecStatus status))
         {
             return status;
         }
@@ -104,42 +105,5 @@ internal static class EspLocator
 
         location = new EspLocation(packetLength, isIPv6, nextHeaderField, udpOffset, offset);
         return IpsecStatus.Success;
-    }
-
-    /// <summary>Finds the IP packet's own length from its header and checks it fits the bytes given.</summary>
-    public static bool TryMeasure(ReadOnlySpan<byte> bytes, out int packetLength, out IpsecStatus status)
-    {
-        packetLength = 0;
-        status = IpsecStatus.Success;
-        if (bytes.IsEmpty)
-        {
-            status = IpsecStatus.Truncated;
-            return false;
-        }
-
-        switch (bytes[0] >> 4)
-        {
-            case 4:
-                if (!IPv4Packet.TryCreate(bytes, out IPv4Packet v4))
-                {
-                    status = bytes.Length < IPv4Header.MinLength ? IpsecStatus.Truncated : IpsecStatus.Malformed;
-                    return false;
-                }
-
-                packetLength = v4.TotalLength;
-                return true;
-            case 6:
-                if (!IPv6Packet.TryCreate(bytes, out IPv6Packet v6))
-                {
-                    status = bytes.Length < IPv6Header.Length ? IpsecStatus.Truncated : IpsecStatus.Malformed;
-                    return false;
-                }
-
-                packetLength = IPv6Header.Length + v6.PayloadLength;
-                return true;
-            default:
-                status = IpsecStatus.Malformed;
-                return false;
-        }
     }
 }

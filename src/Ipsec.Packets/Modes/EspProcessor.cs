@@ -101,7 +101,7 @@ public sealed class EspProcessor : ISecurityAssociation
     {
         result = default;
         CheckRange(buffer, offset, length);
-        if (!EspLocator.TryMeasure(buffer.Slice(offset, length), out int packetLength, out IpsecStatus status))
+        if (!IPPacketBounds.TryMeasure(buffer.Slice(offset, length), out int packetLength, out IpsecStatus status))
         {
             return status;
         }

@@ -1,9 +1,9 @@
 using System;
 using Ipsec.Packets.Wire;
 
-namespace Ipsec.Packets.Ah;
+namespace Ipsec.Packets.Internal;
 
-/// <summary>Finds an IP packet's own length from its header.</summary>
+/// <summary>Finds an IP packet's own length from its header (shared by the ESP and AH packet paths).</summary>
 internal static class IPPacketBounds
 {
     /// <summary>Reads the IPv4 Total Length or 40 + IPv6 Payload Length and checks that it fits <paramref name="bytes"/>.</summary>
