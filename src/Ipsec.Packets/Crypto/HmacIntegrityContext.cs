@@ -10,7 +10,7 @@ namespace Ipsec.Packets.Crypto;
 /// An incremental HMAC (RFC 2104) over a keyed <see cref="IncrementalHash"/>, truncated to the leftmost
 /// <c>icvSize</c> octets (RFC 2403 §2, RFC 2404 §2, RFC 4868 §2.3).
 /// </summary>
-internal sealed class HmacIntegrityContext : IntegrityContext, IDisposable
+internal sealed class HmacIntegrityContext : PooledIntegrityContext, IDisposable
 {
     /// <summary>The largest HMAC output handled (SHA-512), in bytes.</summary>
     public const int MaxHashSize = 64;
@@ -33,7 +33,7 @@ internal sealed class HmacIntegrityContext : IntegrityContext, IDisposable
     }
 
     /// <summary>The transform whose pool owns this context.</summary>
-    public IntegrityTransform? Owner => _owner;
+    public override IntegrityTransform? Owner => _owner;
 
     /// <inheritdoc />
     public override void Append(ReadOnlySpan<byte> data)
@@ -59,7 +59,7 @@ internal sealed class HmacIntegrityContext : IntegrityContext, IDisposable
     }
 
     /// <summary>Discards any partial computation (after an abandoned Append sequence).</summary>
-    public void ResetIfDirty()
+    public override void ResetIfDirty()
     {
         if (_dirty)
         {
@@ -72,6 +72,9 @@ internal sealed class HmacIntegrityContext : IntegrityContext, IDisposable
 
     /// <summary>Releases the hash state and the BCL's copy of the key.</summary>
     public void Dispose() => _hash.Dispose();
+
+    /// <inheritdoc />
+    public override void Release() => Dispose();
 
     [DoesNotReturn]
     private static void ThrowIcvLength(int icvSize) =>

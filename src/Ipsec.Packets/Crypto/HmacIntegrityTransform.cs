@@ -6,26 +6,23 @@ namespace Ipsec.Packets.Crypto;
 
 /// <summary>
 /// AUTH_HMAC_MD5_96 (RFC 2403), AUTH_HMAC_SHA1_96 (RFC 2404) and AUTH_HMAC_SHA2_256_128 / 384_192 / 512_256 (RFC 4868):
-/// HMAC truncated to the leftmost <see cref="IcvSize"/> octets.
+/// HMAC truncated to the leftmost <see cref="IntegrityTransform.IcvSize"/> octets.
 /// </summary>
 /// <remarks>
 /// Each pooled context holds an <see cref="IncrementalHash"/> keyed once at construction, so the HMAC inner and outer
 /// pads are never recomputed per packet. The transform keeps no copy of the key itself: the copy used while the pool
-/// is filled is zeroed before the constructor returns, and <see cref="Dispose"/> disposes the keyed hash objects.
-/// <see cref="Dispose"/> must not race with calls in progress.
+/// is filled is zeroed before the constructor returns, and <see cref="IntegrityTransform.Dispose"/> disposes the keyed hash objects.
+/// <see cref="IntegrityTransform.Dispose"/> must not race with calls in progress.
 /// </remarks>
-internal sealed class HmacIntegrityTransform : IntegrityTransform
+internal sealed class HmacIntegrityTransform : PooledIntegrityTransform<HmacIntegrityContext>
 {
-    private readonly string _name;
-    private readonly int _icvSize;
-    private readonly ContextPool<HmacIntegrityContext> _pool;
-    private bool _disposed;
 
-    /// <param name="name">The IKEv2 transform name, for messages and <see cref="ToString"/>.</param>
+    /// <param name="name">The IKEv2 transform name, for messages and <see cref="object.ToString"/>.</param>
     /// <param name="hashAlgorithm">The hash function (MD5, SHA1, SHA256, SHA384 or SHA512).</param>
     /// <param name="key">The HMAC key (any non-empty length; RFC 2104 hashes keys longer than the hash block size).</param>
     /// <param name="icvSize">The truncated ICV size in bytes.</param>
     public HmacIntegrityTransform(string name, HashAlgorithmName hashAlgorithm, ReadOnlySpan<byte> key, int icvSize)
+        : base(name, icvSize)
     {
         int hashSize = HashSize(hashAlgorithm);
         ArgumentOutOfRangeException.ThrowIfLessThan(icvSize, 1);
@@ -35,14 +32,11 @@ internal sealed class HmacIntegrityTransform : IntegrityTransform
             ThrowHelper.ThrowArgument($"{name} requires a non-empty key.", nameof(key));
         }
 
-        _name = name;
-        _icvSize = icvSize;
-
         // The pool factory runs only here; the key copy exists just for its duration.
         byte[] keyCopy = key.ToArray();
         try
         {
-            _pool = new ContextPool<HmacIntegrityContext>(() => new HmacIntegrityContext(this, hashAlgorithm, keyCopy, icvSize));
+            FillPool(() => new HmacIntegrityContext(this, hashAlgorithm, keyCopy, icvSize));
         }
         finally
         {
@@ -80,49 +74,4 @@ internal sealed class HmacIntegrityTransform : IntegrityTransform
 
         throw new ArgumentException($"HMAC-{hashAlgorithm.Name} is not an IPsec integrity algorithm.", nameof(hashAlgorithm));
     }
-
-    /// <inheritdoc />
-    public override int IcvSize => _icvSize;
-
-    /// <inheritdoc />
-    public override IntegrityContext Rent()
-    {
-        if (_disposed)
-        {
-            ThrowHelper.ThrowObjectDisposed(_name);
-        }
-
-        return _pool.Rent();
-    }
-
-    /// <inheritdoc />
-    public override void Return(IntegrityContext context)
-    {
-        if (context is not HmacIntegrityContext own || !ReferenceEquals(own.Owner, this))
-        {
-            ThrowHelper.ThrowArgument("The context was not rented from this transform.", nameof(context));
-            return;
-        }
-
-        own.ResetIfDirty();
-        _pool.Return(own);
-    }
-
-    /// <inheritdoc />
-    public override void Dispose()
-    {
-        if (_disposed)
-        {
-            return;
-        }
-
-        _disposed = true;
-        foreach (HmacIntegrityContext context in _pool.All)
-        {
-            context.Dispose();
-        }
-    }
-
-    /// <inheritdoc />
-    public override string ToString() => _name;
 }

@@ -33,7 +33,7 @@ namespace Ipsec.Packets.Crypto;
 /// Not thread-safe; the owning transform pools contexts.
 /// </para>
 /// </remarks>
-internal sealed class IntegrityCbcMacContext : IntegrityContext
+internal sealed class IntegrityCbcMacContext : PooledIntegrityContext
 {
     /// <summary>The AES block size in bytes.</summary>
     public const int BlockSize = 16;
@@ -65,7 +65,7 @@ internal sealed class IntegrityCbcMacContext : IntegrityContext
     }
 
     /// <summary>The transform whose pool owns this context.</summary>
-    public IntegrityTransform? Owner => _owner;
+    public override IntegrityTransform? Owner => _owner;
 
     /// <inheritdoc />
     public override void Append(ReadOnlySpan<byte> data)
@@ -131,7 +131,7 @@ internal sealed class IntegrityCbcMacContext : IntegrityContext
     }
 
     /// <summary>Discards any partial computation (after an abandoned Append sequence).</summary>
-    public void ResetIfDirty()
+    public override void ResetIfDirty()
     {
         if (_dirty)
         {
@@ -140,6 +140,9 @@ internal sealed class IntegrityCbcMacContext : IntegrityContext
     }
 
     /// <summary>Zeroes the chaining state and replaces the engine's key schedule with that of an all-zero key.</summary>
+    public override void Release() => Clear();
+
+    /// <summary>Wipes the chaining state and re-keys the engine with zeros.</summary>
     public void Clear()
     {
         Reset();

@@ -10,30 +10,25 @@ namespace Ipsec.Packets.Crypto;
 /// </summary>
 /// <remarks>
 /// The AES key schedule is built once per pooled context at construction. The transform keeps only the two
-/// 16-octet whitening subkeys, zeroed by <see cref="Dispose"/>; the engines' key schedules are replaced with that
+/// 16-octet whitening subkeys, zeroed by <see cref="IntegrityTransform.Dispose"/>; the engines' key schedules are replaced with that
 /// of an all-zero key (BouncyCastle gives no way to wipe the replaced round-key arrays, which are left to the GC).
-/// <see cref="Dispose"/> must not race with calls in progress.
+/// <see cref="IntegrityTransform.Dispose"/> must not race with calls in progress.
 /// </remarks>
-internal sealed class IntegrityCbcMacTransform : IntegrityTransform
+internal sealed class IntegrityCbcMacTransform : PooledIntegrityTransform<IntegrityCbcMacContext>
 {
-    private readonly string _name;
-    private readonly int _icvSize;
     private readonly byte[] _subkeys;
-    private readonly ContextPool<IntegrityCbcMacContext> _pool;
-    private bool _disposed;
 
-    /// <param name="name">The IKEv2 transform name, for messages and <see cref="ToString"/>.</param>
+    /// <param name="name">The IKEv2 transform name, for messages and <see cref="object.ToString"/>.</param>
     /// <param name="cipherKey">The 16-octet AES key of the CBC chain (XCBC: K1; CMAC: K).</param>
     /// <param name="completeSubkey">The subkey XORed into a whole last block (XCBC: K2; CMAC: K1).</param>
     /// <param name="incompleteSubkey">The subkey XORed into a padded last block (XCBC: K3; CMAC: K2).</param>
     /// <param name="icvSize">The truncated ICV size in bytes (1..16).</param>
     public IntegrityCbcMacTransform(
         string name, ReadOnlySpan<byte> cipherKey, ReadOnlySpan<byte> completeSubkey, ReadOnlySpan<byte> incompleteSubkey, int icvSize)
+        : base(name, icvSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(icvSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(icvSize, IntegrityCbcMacContext.BlockSize);
-        _name = name;
-        _icvSize = icvSize;
         _subkeys = new byte[2 * IntegrityCbcMacContext.BlockSize];
         completeSubkey.CopyTo(_subkeys);
         incompleteSubkey.CopyTo(_subkeys.AsSpan(IntegrityCbcMacContext.BlockSize));
@@ -42,7 +37,7 @@ internal sealed class IntegrityCbcMacTransform : IntegrityTransform
         byte[] key = cipherKey.ToArray();
         try
         {
-            _pool = new ContextPool<IntegrityCbcMacContext>(() => new IntegrityCbcMacContext(this, key, _subkeys, icvSize));
+            FillPool(() => new IntegrityCbcMacContext(this, key, _subkeys, icvSize));
         }
         finally
         {
@@ -80,52 +75,9 @@ internal sealed class IntegrityCbcMacTransform : IntegrityTransform
         }
     }
 
-    /// <inheritdoc />
-    public override int IcvSize => _icvSize;
-
-    /// <summary>The key material this object keeps (the two whitening subkeys); all zero after <see cref="Dispose"/>.</summary>
+    /// <summary>The key material this object keeps (the two whitening subkeys); all zero after <see cref="IntegrityTransform.Dispose"/>.</summary>
     internal ReadOnlySpan<byte> RetainedKeyMaterial => _subkeys;
 
     /// <inheritdoc />
-    public override IntegrityContext Rent()
-    {
-        if (_disposed)
-        {
-            ThrowHelper.ThrowObjectDisposed(_name);
-        }
-
-        return _pool.Rent();
-    }
-
-    /// <inheritdoc />
-    public override void Return(IntegrityContext context)
-    {
-        if (context is not IntegrityCbcMacContext own || !ReferenceEquals(own.Owner, this))
-        {
-            ThrowHelper.ThrowArgument("The context was not rented from this transform.", nameof(context));
-            return;
-        }
-
-        own.ResetIfDirty();
-        _pool.Return(own);
-    }
-
-    /// <inheritdoc />
-    public override void Dispose()
-    {
-        if (_disposed)
-        {
-            return;
-        }
-
-        _disposed = true;
-        CryptographicOperations.ZeroMemory(_subkeys);
-        foreach (IntegrityCbcMacContext context in _pool.All)
-        {
-            context.Clear();
-        }
-    }
-
-    /// <inheritdoc />
-    public override string ToString() => _name;
+    protected override void ReleaseKeys() => CryptographicOperations.ZeroMemory(_subkeys);
 }
