@@ -366,37 +366,10 @@ public sealed class AhSecurityAssociation : IDisposable
         result = default;
         Span<byte> packet = buffer.Slice(offset, packetLength);
         bool isIPv6 = packet[0] >> 4 == 6;
-        int prefixLength;
-        int nextHeaderField;
-        if (isIPv6)
+        IpsecStatus found = TransportInsertion.TryFind(packet, _placement, out int prefixLength, out int nextHeaderField);
+        if (found != IpsecStatus.Success)
         {
-            if (!IPv6InsertionPoint.TryFind(packet, out IPv6InsertionPoint point, _placement))
-            {
-                return IpsecStatus.Malformed;
-            }
-
-            var walker = new IPv6ExtensionHeaderWalker(packet);
-            while (walker.TryNext(out IPv6ExtensionHeader header) && header.Offset < point.Offset)
-            {
-                if (header.Type == IPProtocol.Fragment)
-                {
-                    return IpsecStatus.Fragment;
-                }
-            }
-
-            prefixLength = point.Offset;
-            nextHeaderField = point.NextHeaderFieldOffset;
-        }
-        else
-        {
-            ushort fragment = BinaryPrimitives.ReadUInt16BigEndian(packet[IPv4Header.Field.FlagsFragmentOffset..]);
-            if ((fragment & (IPv4Header.MoreFragmentsFlag | IPv4Header.FragmentOffsetMask)) != 0)
-            {
-                return IpsecStatus.Fragment;
-            }
-
-            prefixLength = (packet[0] & 0x0F) * 4;
-            nextHeaderField = IPv4Header.Field.Protocol;
+            return found;
         }
 
         int ahLength = AhHeaderLength(isIPv6);

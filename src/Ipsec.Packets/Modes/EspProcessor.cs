@@ -257,37 +257,10 @@ public sealed class EspProcessor : ISecurityAssociation
         result = default;
         Span<byte> packet = buffer.Slice(offset, packetLength);
         bool isIPv6 = packet[0] >> 4 == 6;
-        int prefixLength;
-        int nextHeaderField;
-        if (isIPv6)
+        IpsecStatus found = TransportInsertion.TryFind(packet, _options.DestinationOptionsPlacement, out int prefixLength, out int nextHeaderField);
+        if (found != IpsecStatus.Success)
         {
-            if (!IPv6InsertionPoint.TryFind(packet, out IPv6InsertionPoint point, _options.DestinationOptionsPlacement))
-            {
-                return IpsecStatus.Malformed;
-            }
-
-            var walker = new IPv6ExtensionHeaderWalker(packet);
-            while (walker.TryNext(out IPv6ExtensionHeader header))
-            {
-                if (header.Type == IPProtocol.Fragment && header.Offset < point.Offset)
-                {
-                    return IpsecStatus.Fragment;
-                }
-            }
-
-            prefixLength = point.Offset;
-            nextHeaderField = point.NextHeaderFieldOffset;
-        }
-        else
-        {
-            ushort fragment = BinaryPrimitives.ReadUInt16BigEndian(packet[IPv4Header.Field.FlagsFragmentOffset..]);
-            if ((fragment & (IPv4Header.MoreFragmentsFlag | IPv4Header.FragmentOffsetMask)) != 0)
-            {
-                return IpsecStatus.Fragment;
-            }
-
-            prefixLength = (packet[0] & 0x0F) * 4;
-            nextHeaderField = IPv4Header.Field.Protocol;
+            return found;
         }
 
         byte nextHeader = packet[nextHeaderField];
@@ -392,47 +365,13 @@ public sealed class EspProcessor : ISecurityAssociation
     /// <summary>Validates the inner packet and applies RFC 6040 decapsulation to its ECN field.</summary>
     private static IpsecStatus Decapsulate(Span<byte> inner, byte nextHeader, byte outerEcn)
     {
-        if (nextHeader == (byte)IPProtocol.IPv4)
+        IpsecStatus status = TunnelDecapsulation.Check(inner, nextHeader, outerEcn, out byte ecn);
+        if (status == IpsecStatus.Success)
         {
-            if (!IPv4Packet.TryCreate(inner, out IPv4Packet packet) || packet.TotalLength != inner.Length || !packet.IsChecksumValid)
-            {
-                return IpsecStatus.Malformed;
-            }
-
-            if (!EcnTunneling.TryDecapsulate(packet.Ecn, outerEcn, out byte ecn))
-            {
-                return IpsecStatus.EcnDrop;
-            }
-
-            if (ecn != packet.Ecn)
-            {
-                IPv4HeaderEditor.SetEcn(inner, ecn); // updates the header checksum incrementally (RFC 1624)
-            }
-
-            return IpsecStatus.Success;
+            TunnelDecapsulation.Apply(inner, ecn);
         }
 
-        if (nextHeader == (byte)IPProtocol.IPv6)
-        {
-            if (!IPv6Packet.TryCreate(inner, out IPv6Packet packet) || IPv6Header.Length + packet.PayloadLength != inner.Length)
-            {
-                return IpsecStatus.Malformed;
-            }
-
-            if (!EcnTunneling.TryDecapsulate(packet.Ecn, outerEcn, out byte ecn))
-            {
-                return IpsecStatus.EcnDrop;
-            }
-
-            if (ecn != packet.Ecn)
-            {
-                IPv6HeaderEditor.SetEcn(inner, ecn);
-            }
-
-            return IpsecStatus.Success;
-        }
-
-        return IpsecStatus.UnsupportedProtocol;
+        return status;
     }
 
     /// <summary>

@@ -1,12 +1,11 @@
 using System;
-using Ipsec.Packets.Modes;
 using Ipsec.Packets.Wire;
 
-namespace Ipsec.Packets.Ah;
+namespace Ipsec.Packets.Modes;
 
 /// <summary>
 /// Checks a tunnel-mode inner packet after its ICV verified and works out its ECN field by RFC 6040 (normal mode),
-/// without touching it; <see cref="Apply"/> then writes the ECN once the packet is accepted.
+/// without touching it; <see cref="Apply"/> then writes the ECN once the packet is accepted. Shared by ESP and AH.
 /// </summary>
 internal static class TunnelDecapsulation
 {
