@@ -5,7 +5,6 @@ using System.Security.Cryptography;
 using System.Threading;
 using Ipsec.Packets.Ah;
 using Ipsec.Packets.Crypto;
-using Ipsec.Packets.Crypto.Primitives;
 using Ipsec.Packets.Internal;
 using Ipsec.Packets.Modes;
 using Ipsec.Packets.Sequencing;
@@ -507,14 +506,9 @@ public sealed class AhSecurityAssociation : IDisposable
         ReadOnlySpan<byte> suffix = _esn ? high : default;
         if (_gmac is not null)
         {
-            GHashAccumulator accumulator = default;
-            _gmac.Append(ref accumulator, headers);
-            _gmac.Append(ref accumulator, ah);
-            _gmac.Append(ref accumulator, payload);
-            _gmac.Append(ref accumulator, suffix);
             Span<byte> iv = stackalloc byte[AhGmac.IvSize];
             ah.Slice(AhHeader.Field.Icv, AhGmac.IvSize).CopyTo(iv);
-            _gmac.Finish(ref accumulator, (long)headers.Length + ah.Length + payload.Length + suffix.Length, iv, icv);
+            _gmac.Compute(headers, ah, payload, suffix, iv, icv);
             return;
         }
 

@@ -9,6 +9,10 @@ internal static class BlockPadding
 {
     /// <summary>Absorbs <paramref name="a"/> || <paramref name="b"/> || <paramref name="c"/>, zero-padded to a multiple of 16.</summary>
     public static void AbsorbPadded<TSink>(ref TSink sink, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c)
+        where TSink : struct, IBlockSink => AbsorbPadded(ref sink, a, b, c, default);
+
+    /// <summary>Absorbs the concatenation of four pieces, zero-padding the last partial block.</summary>
+    public static void AbsorbPadded<TSink>(ref TSink sink, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c, ReadOnlySpan<byte> d)
         where TSink : struct, IBlockSink
     {
         Span<byte> block = stackalloc byte[16];
@@ -16,6 +20,7 @@ internal static class BlockPadding
         Feed(ref sink, block, ref filled, a);
         Feed(ref sink, block, ref filled, b);
         Feed(ref sink, block, ref filled, c);
+        Feed(ref sink, block, ref filled, d);
         if (filled > 0)
         {
             block.Slice(filled).Clear();

@@ -140,6 +140,22 @@ internal sealed class GhashClmul : GhashKey
         return Reflect(Reduce(low, high).AsByte());
     }
 
+    public override Vector128<byte> ComputeAadOnly(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c, ReadOnlySpan<byte> d)
+    {
+        Vector128<ulong>[] powers = _powers;
+        Sink sink = default;
+        sink.H1 = powers[0];
+        sink.H2 = powers[1];
+        sink.H3 = powers[2];
+        sink.H4 = powers[3];
+        BlockPadding.AbsorbPadded(ref sink, a, b, c, d);
+        ulong aadBits = ((ulong)a.Length + (ulong)b.Length + (ulong)c.Length + (ulong)d.Length) * 8;
+        Vector128<ulong> lengths = Vector128.Create(0UL, aadBits);
+        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
+        MultiplyAccumulate(sink.State ^ lengths, sink.H1, ref low, ref high);
+        return Reflect(Reduce(low, high).AsByte());
+    }
+
     public override void AppendKeyArrays(List<Array> arrays) => arrays.Add(_powers);
 
     public override void Dispose() => CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_powers.AsSpan()));

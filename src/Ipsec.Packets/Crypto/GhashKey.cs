@@ -17,6 +17,12 @@ internal abstract class GhashKey : IDisposable, IKeyMaterialOwner
     /// <summary>GHASH_H(A || 0* || C || 0* || [len(A)]64 || [len(C)]64) with A = <paramref name="aadHead"/> || <paramref name="aadTail"/>.</summary>
     public abstract Vector128<byte> Compute(ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext);
 
+    /// <summary>
+    /// GHASH of an AAD made of four pieces and an empty ciphertext: what AH-GMAC (RFC 4543 §5) needs for the header copy,
+    /// the AH header, the payload and the ESN high half, without joining them.
+    /// </summary>
+    public abstract Vector128<byte> ComputeAadOnly(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c, ReadOnlySpan<byte> d);
+
     /// <inheritdoc />
     public abstract void AppendKeyArrays(List<Array> arrays);
 

@@ -106,6 +106,22 @@ internal sealed class GhashTable : GhashKey
         return result;
     }
 
+    public override Vector128<byte> ComputeAadOnly(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c, ReadOnlySpan<byte> d)
+    {
+        Sink sink = default;
+        sink.Table = _table;
+        BlockPadding.AbsorbPadded(ref sink, a, b, c, d);
+        Span<byte> lengths = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt64BigEndian(lengths, ((ulong)a.Length + (ulong)b.Length + (ulong)c.Length + (ulong)d.Length) * 8);
+        BinaryPrimitives.WriteUInt64BigEndian(lengths.Slice(8), 0);
+        sink.Absorb(lengths);
+        BinaryPrimitives.WriteUInt64BigEndian(lengths, sink.High);
+        BinaryPrimitives.WriteUInt64BigEndian(lengths.Slice(8), sink.Low);
+        Vector128<byte> result = Vector128.Create((ReadOnlySpan<byte>)lengths);
+        lengths.Clear();
+        return result;
+    }
+
     public override void AppendKeyArrays(List<Array> arrays) => arrays.Add(_table);
 
     public override void Dispose() => CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_table.AsSpan()));
