@@ -31,7 +31,7 @@ internal static class XfrmStateReader
                 continue;
             }
 
-            var cursor = new LineCursor(file, lineNumber, tokens);
+            var cursor = new LineCursor(file, lineNumber, WithoutKeyLengths(tokens));
             if (tokens[0] == "src")
             {
                 if (current is not null)
@@ -63,6 +63,27 @@ internal static class XfrmStateReader
         }
 
         return result;
+    }
+
+    /// <summary>Drops the " (160 bits)" that <c>ip -s</c> prints after every key.</summary>
+    private static string[] WithoutKeyLengths(string[] tokens)
+    {
+        int bits = Array.IndexOf(tokens, "bits)");
+        if (bits < 1 || !tokens[bits - 1].StartsWith('('))
+        {
+            return tokens;
+        }
+
+        var kept = new List<string>(tokens.Length - 2);
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            if (i != bits && i != bits - 1)
+            {
+                kept.Add(tokens[i]);
+            }
+        }
+
+        return kept.ToArray();
     }
 
     /// <summary>The tokens of one line, with commas and colons that iproute2 puts after values stripped.</summary>
