@@ -35,6 +35,7 @@ internal sealed class DecryptCommand : ICaptureSink, IDisposable
     private long _passedThrough;
     private long _unknownSpi;
     private long _malformed;
+    private long _fragments;
 
     public DecryptCommand(IReadOnlyList<SaDefinition> sas, PcapWriter writer, bool passThrough, Progress progress)
     {
@@ -68,12 +69,12 @@ internal sealed class DecryptCommand : ICaptureSink, IDisposable
         }
     }
 
-    /// <summary>Packets dropped for a reason that counts as a failure (unknown SPI, authentication, replay, malformed, unsupported).</summary>
+    /// <summary>Packets dropped for a reason that counts as a failure (unknown SPI, authentication, replay, malformed, fragments, unsupported).</summary>
     public long Failures
     {
         get
         {
-            long failures = _unknownSpi + _malformed;
+            long failures = _unknownSpi + _malformed + _fragments;
             foreach (Entry entry in _entries)
             {
                 failures += entry.Failures;
@@ -99,6 +100,10 @@ internal sealed class DecryptCommand : ICaptureSink, IDisposable
         {
             case IpsecPacketKind.Malformed:
                 _malformed++;
+                return;
+            case IpsecPacketKind.Fragment:
+                // Reassembly is not done: a fragment may hold ESP or not, so it is neither passed through nor decrypted.
+                _fragments++;
                 return;
             case IpsecPacketKind.NotIpsec:
                 if (_passThrough)
@@ -154,7 +159,7 @@ internal sealed class DecryptCommand : ICaptureSink, IDisposable
         }
 
         error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{_records} records, {_writer.Count} written: {_unknownSpi} unknown SPI, {_malformed} malformed, {_notIpsecDropped} non-IPsec dropped, {_passedThrough} passed through, {_notIP} not IP"));
+            $"{_records} records, {_writer.Count} written: {_unknownSpi} unknown SPI, {_malformed} malformed, {_fragments} fragments, {_notIpsecDropped} non-IPsec dropped, {_passedThrough} passed through, {_notIP} not IP"));
     }
 
     public void Dispose()

@@ -66,6 +66,7 @@ internal sealed class InspectCommand : ICaptureSink
             IpsecPacketKind.EspInUdp => $"ESP-in-UDP {info.SourcePort}>{info.DestinationPort} spi 0x{info.Spi:x8} seq {info.SequenceNumber} len {info.PacketLength} esp {info.PacketLength - info.IpsecOffset}",
             IpsecPacketKind.Ah => $"AH spi 0x{info.Spi:x8} seq {info.SequenceNumber} len {info.PacketLength}",
             IpsecPacketKind.Malformed => $"malformed proto {info.Protocol} len {info.PacketLength}",
+            IpsecPacketKind.Fragment => $"fragment proto {info.Protocol} len {info.PacketLength}",
             _ => $"proto {info.Protocol} len {info.PacketLength}",
         };
         _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{record.Number} {time} {source} > {destination} {line}"));

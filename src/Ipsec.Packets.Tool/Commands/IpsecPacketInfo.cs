@@ -10,8 +10,11 @@ internal enum IpsecPacketKind
     /// <summary>Not a complete IP header.</summary>
     Malformed,
 
-    /// <summary>IP, but neither ESP nor AH (or a fragment, which cannot be unprotected alone).</summary>
+    /// <summary>IP, but neither ESP nor AH.</summary>
     NotIpsec,
+
+    /// <summary>An IP fragment: what it carries is unknown until reassembly, which the tool does not do.</summary>
+    Fragment,
 
     /// <summary>ESP directly in IP (protocol 50).</summary>
     Esp,
@@ -96,7 +99,7 @@ internal readonly ref struct IpsecPacketInfo
             destination = packet.Slice(16, 4);
             if ((BinaryPrimitives.ReadUInt16BigEndian(packet[6..]) & 0x3FFF) != 0)
             {
-                return new IpsecPacketInfo(IpsecPacketKind.NotIpsec, source, destination, length, protocol, 0, 0, 0, 0, 0);
+                return new IpsecPacketInfo(IpsecPacketKind.Fragment, source, destination, length, protocol, 0, 0, 0, 0, 0);
             }
         }
         else if (packet.Length >= IPv6HeaderLength && packet[0] >> 4 == 6)
@@ -119,7 +122,7 @@ internal readonly ref struct IpsecPacketInfo
 
             if (protocol == 44)
             {
-                return new IpsecPacketInfo(IpsecPacketKind.NotIpsec, source, destination, length, protocol, 0, 0, 0, 0, 0);
+                return new IpsecPacketInfo(IpsecPacketKind.Fragment, source, destination, length, protocol, 0, 0, 0, 0, 0);
             }
         }
         else

@@ -191,21 +191,30 @@ public class ToolEndToEndTests
             new(6, 0, CaptureBuilder.Link(1, CaptureBuilder.IPv4Udp("10.9.9.9", "10.8.8.8", 5, 6, [1, 2, 3]))),
             new(7, 0, arp),
             new(8, 0, CaptureBuilder.Link(1, encrypted[4].Bytes)),
+            new(9, 0, CaptureBuilder.Link(1, Fragment(encrypted[4].Bytes))),
         };
         File.WriteAllBytes(PathOf("mixed.pcap"), CaptureBuilder.Pcap(frames, 1));
 
         var lenient = ToolRunner.Run("decrypt", "--sa", PathOf("sa.txt"), PathOf("mixed.pcap"), PathOf("dec.pcap"));
         Assert.That(lenient.ExitCode, Is.Zero);
         Assert.That(lenient.Error, Does.Contain(": 3 decrypted, 1 replayed, 1 authentication failed\n"));
-        Assert.That(lenient.Error, Does.Contain("8 records, 3 written: 1 unknown SPI, 0 malformed, 1 non-IPsec dropped, 0 passed through, 1 not IP"));
+        Assert.That(lenient.Error, Does.Contain("9 records, 3 written: 1 unknown SPI, 0 malformed, 1 fragments, 1 non-IPsec dropped, 0 passed through, 1 not IP"));
         Assert.That(ReadCapture(PathOf("dec.pcap")), Has.Count.EqualTo(3));
 
         var strict = ToolRunner.Run("decrypt", "--strict", "--pass-through", "--sa", PathOf("sa.txt"), PathOf("mixed.pcap"), PathOf("dec2.pcap"));
         Assert.That(strict.ExitCode, Is.EqualTo(1));
-        Assert.That(strict.Error, Does.Contain("4 written: 1 unknown SPI, 0 malformed, 0 non-IPsec dropped, 1 passed through, 1 not IP"));
+        Assert.That(strict.Error, Does.Contain("4 written: 1 unknown SPI, 0 malformed, 1 fragments, 0 non-IPsec dropped, 1 passed through, 1 not IP"));
         List<(CaptureRecord Record, byte[] Bytes)> passed = ReadCapture(PathOf("dec2.pcap"));
         Assert.That(passed[2].Record.Seconds, Is.EqualTo(6), "input order kept");
         Assert.That(passed[2].Bytes, Is.EqualTo(CaptureBuilder.IPv4Udp("10.9.9.9", "10.8.8.8", 5, 6, [1, 2, 3])));
+    }
+
+    /// <summary>The packet with More Fragments set (the header checksum is not checked before the fragment is recognised).</summary>
+    private static byte[] Fragment(byte[] ip)
+    {
+        byte[] fragment = (byte[])ip.Clone();
+        fragment[6] |= 0x20;
+        return fragment;
     }
 
     [Test]
