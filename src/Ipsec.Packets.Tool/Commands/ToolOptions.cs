@@ -4,24 +4,6 @@ using System.Globalization;
 
 namespace Ipsec.Packets.Tool.Commands;
 
-/// <summary>A usage mistake on the command line; the message is one line.</summary>
-internal sealed class UsageException : Exception
-{
-    public UsageException(string message)
-        : base(message)
-    {
-    }
-
-    public UsageException()
-    {
-    }
-
-    public UsageException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-}
-
 /// <summary>The parsed command line.</summary>
 internal sealed class ToolOptions
 {

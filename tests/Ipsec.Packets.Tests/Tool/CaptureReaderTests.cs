@@ -72,6 +72,23 @@ public class CaptureReaderTests
     }
 
     [Test]
+    public async Task Pcapng_SectionsOfDifferentByteOrders_ResetInterfaces()
+    {
+        byte[] little = CaptureBuilder.Pcapng([(1, null)], [(0, s_frames[0])]);
+        byte[] big = CaptureBuilder.Pcapng([(229, 9), (228, null)], [(1, s_frames[1]), (0, s_frames[2])], bigEndian: true);
+        byte[] file = [.. little, .. big];
+        List<(CaptureRecord Record, byte[] Bytes)> read = await ReadAsync(file, trickle: true);
+        Assert.That(read, Has.Count.EqualTo(3));
+        Assert.Multiple(() =>
+        {
+            Assert.That(read[0].Record.LinkType, Is.EqualTo(1));
+            Assert.That(read[1].Record, Is.EqualTo(new CaptureRecord(2, s_frames[1].Seconds, s_frames[1].Nanoseconds, 228, s_frames[1].Bytes.Length)));
+            Assert.That(read[2].Record.LinkType, Is.EqualTo(229));
+            Assert.That(read[2].Bytes, Is.EqualTo(s_frames[2].Bytes));
+        });
+    }
+
+    [Test]
     public void Pcap_TruncatedAtEveryLength_NamesTheRecord()
     {
         byte[] file = CaptureBuilder.Pcap(s_frames[..2], 1);
