@@ -1,0 +1,258 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Threading.Tasks;
+using Ipsec.Packets.Tool.Captures;
+using Ipsec.Packets.Tool.SecurityAssociations;
+
+namespace Ipsec.Packets.Tool.Commands;
+
+/// <summary>
+/// decrypt: finds ESP (raw, or in UDP on an SA's encapsulation port) and AH by SPI and destination, unprotects it with
+/// replay checks through the SA's <see cref="EspProcessor"/>, and writes the decapsulated packets in input order.
+/// Failures are counted per SA and dropped; non-IPsec packets are dropped unless passed through.
+/// </summary>
+/// <remarks>
+/// AH SAs are parsed and found by SPI (protocol 51) but reported as unsupported: the dispatch in <see cref="Unprotect"/>
+/// has its AH branch ready for an AH processor.
+/// </remarks>
+internal sealed class DecryptCommand : ICaptureSink, IDisposable
+{
+    private const int BufferLength = 65536 + 1024;
+
+    private readonly List<Entry> _entries = [];
+    private readonly Dictionary<(uint Spi, byte Protocol), List<Entry>> _bySpi = [];
+    private readonly HashSet<ushort> _encapsulationPorts = [];
+    private readonly Func<ushort, bool> _isEncapsulationPort;
+    private readonly byte[] _buffer = new byte[BufferLength];
+    private readonly PcapWriter _writer;
+    private readonly bool _passThrough;
+    private readonly Progress _progress;
+    private long _records;
+    private long _notIP;
+    private long _notIpsecDropped;
+    private long _passedThrough;
+    private long _unknownSpi;
+    private long _malformed;
+    private long _fragments;
+
+    public DecryptCommand(IReadOnlyList<SaDefinition> sas, PcapWriter writer, bool passThrough, Progress progress)
+    {
+        _writer = writer;
+        _passThrough = passThrough;
+        _progress = progress;
+        _isEncapsulationPort = _encapsulationPorts.Contains;
+        try
+        {
+            foreach (SaDefinition sa in sas)
+            {
+                var entry = new Entry(sa, sa.IsEsp ? sa.CreateProcessor() : null);
+                _entries.Add(entry);
+                if (!_bySpi.TryGetValue((sa.Spi, sa.Protocol), out List<Entry>? list))
+                {
+                    _bySpi[(sa.Spi, sa.Protocol)] = list = [];
+                }
+
+                list.Add(entry);
+                if (sa.UdpEncapsulated)
+                {
+                    _encapsulationPorts.Add(sa.EncapsulationSourcePort);
+                    _encapsulationPorts.Add(sa.EncapsulationDestinationPort);
+                }
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Packets dropped for a reason that counts as a failure (unknown SPI, authentication, replay, malformed, fragments, unsupported).</summary>
+    public long Failures
+    {
+        get
+        {
+            long failures = _unknownSpi + _malformed + _fragments;
+            foreach (Entry entry in _entries)
+            {
+                failures += entry.Failures;
+            }
+
+            return failures;
+        }
+    }
+
+    public void OnFrame(in CaptureRecord record, ReadOnlySpan<byte> frame)
+    {
+        _records = record.Number;
+        _progress.Report(_records);
+        if (!LinkLayer.TryLocateIP(record.LinkType, frame, out int offset))
+        {
+            _notIP++;
+            return;
+        }
+
+        ReadOnlySpan<byte> ip = frame[offset..];
+        var info = IpsecPacketInfo.Read(ip, _isEncapsulationPort);
+        switch (info.Kind)
+        {
+            case IpsecPacketKind.Malformed:
+                _malformed++;
+                return;
+            case IpsecPacketKind.Fragment:
+                // Reassembly is not done: a fragment may hold ESP or not, so it is neither passed through nor decrypted.
+                _fragments++;
+                return;
+            case IpsecPacketKind.NotIpsec:
+                if (_passThrough)
+                {
+                    _writer.Write(record.Seconds, record.Nanoseconds, ip[..info.PacketLength]);
+                    _passedThrough++;
+                }
+                else
+                {
+                    _notIpsecDropped++;
+                }
+
+                return;
+            default:
+                break;
+        }
+
+        byte protocol = info.Kind == IpsecPacketKind.Ah ? SaDefinition.AhProtocol : SaDefinition.EspProtocol;
+        Entry? entry = Find(info.Spi, protocol, info.Destination);
+        if (entry is null)
+        {
+            _unknownSpi++;
+            return;
+        }
+
+        int length = Math.Min(info.PacketLength, _buffer.Length);
+        ip[..length].CopyTo(_buffer);
+        Unprotect(entry, record, length);
+    }
+
+    public void WriteSummary(TextWriter error)
+    {
+        foreach (Entry entry in _entries)
+        {
+            error.Write(entry.Definition.ToString());
+            error.Write(": ");
+            error.Write(entry.Decrypted.ToString(CultureInfo.InvariantCulture));
+            error.Write(entry.Definition.IsEsp ? " decrypted" : " verified");
+            for (int status = 1; status < entry.ByStatus.Length; status++)
+            {
+                if (entry.ByStatus[status] != 0)
+                {
+                    error.Write(string.Create(CultureInfo.InvariantCulture, $", {entry.ByStatus[status]} {StatusName((IpsecStatus)status)}"));
+                }
+            }
+
+            if (entry.Unsupported != 0)
+            {
+                error.Write(string.Create(CultureInfo.InvariantCulture, $", {entry.Unsupported} unsupported (AH is not implemented yet)"));
+            }
+
+            error.WriteLine();
+        }
+
+        error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{_records} records, {_writer.Count} written: {_unknownSpi} unknown SPI, {_malformed} malformed, {_fragments} fragments, {_notIpsecDropped} non-IPsec dropped, {_passedThrough} passed through, {_notIP} not IP"));
+    }
+
+    public void Dispose()
+    {
+        foreach (Entry entry in _entries)
+        {
+            entry.Processor?.Dispose();
+        }
+    }
+
+    private static string StatusName(IpsecStatus status) => status switch
+    {
+        IpsecStatus.AuthenticationFailed => "authentication failed",
+        IpsecStatus.Replayed => "replayed",
+        IpsecStatus.Malformed => "malformed",
+        IpsecStatus.Truncated => "truncated",
+        IpsecStatus.BadPadding => "bad padding",
+        IpsecStatus.Fragment => "fragments",
+        IpsecStatus.NotIpsec => "not IPsec",
+        _ => status.ToString(),
+    };
+
+    private Entry? Find(uint spi, byte protocol, ReadOnlySpan<byte> destination)
+    {
+        if (!_bySpi.TryGetValue((spi, protocol), out List<Entry>? candidates))
+        {
+            return null;
+        }
+
+        foreach (Entry candidate in candidates)
+        {
+            if (destination.SequenceEqual(candidate.DestinationBytes))
+            {
+                return candidate;
+            }
+        }
+
+        // Transport mode behind NAT, or a capture taken after address translation: the SPI alone decides.
+        return candidates[0];
+    }
+
+    private void Unprotect(Entry entry, in CaptureRecord record, int length)
+    {
+        if (entry.Processor is not { } processor)
+        {
+            // AH (protocol 51): counted until the AH processor is available.
+            entry.Unsupported++;
+            return;
+        }
+
+        IpsecStatus status = processor.Unprotect(_buffer, 0, length, out EspProcessResult result);
+        if (status == IpsecStatus.Success)
+        {
+            entry.Decrypted++;
+            _writer.Write(record.Seconds, record.Nanoseconds, _buffer.AsSpan(result.Offset, result.Length));
+        }
+        else if (status == IpsecStatus.DummyPacket)
+        {
+            // RFC 4303 §2.6 dummy packets are valid and carry nothing.
+            entry.Decrypted++;
+        }
+        else
+        {
+            entry.ByStatus[Math.Min((int)status, entry.ByStatus.Length - 1)]++;
+        }
+    }
+
+    private sealed class Entry(SaDefinition definition, EspProcessor? processor)
+    {
+        public SaDefinition Definition { get; } = definition;
+
+        public EspProcessor? Processor { get; } = processor;
+
+        public byte[] DestinationBytes { get; } = definition.Destination.GetAddressBytes();
+
+        public long Decrypted { get; set; }
+
+        public long Unsupported { get; set; }
+
+        public long[] ByStatus { get; } = new long[64];
+
+        public long Failures
+        {
+            get
+            {
+                long failures = Unsupported;
+                foreach (long count in ByStatus)
+                {
+                    failures += count;
+                }
+
+                return failures;
+            }
+        }
+    }
+}
