@@ -113,13 +113,13 @@ internal static class ToolMain
             SaDefinition? found = null;
             foreach (SaDefinition sa in sas)
             {
-                if (sa.Spi == spi && sa.IsEsp)
+                if (sa.Spi == spi)
                 {
-                    found = found is null ? sa : throw new UsageException($"--spi 0x{spi:x8}: more than one ESP SA has this SPI in {options.SaFile}");
+                    found = found is null ? sa : throw new UsageException($"--spi 0x{spi:x8}: more than one SA has this SPI in {options.SaFile}");
                 }
             }
 
-            return found ?? throw new UsageException($"--spi 0x{spi:x8}: no ESP SA with this SPI in {options.SaFile}");
+            return found ?? throw new UsageException($"--spi 0x{spi:x8}: no SA with this SPI in {options.SaFile}");
         }
 
         if (sas.Count != 1)

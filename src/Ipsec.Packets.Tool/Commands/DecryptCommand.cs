@@ -10,13 +10,10 @@ namespace Ipsec.Packets.Tool.Commands;
 
 /// <summary>
 /// decrypt: finds ESP (raw, or in UDP on an SA's encapsulation port) and AH by SPI and destination, unprotects it with
-/// replay checks through the SA's <see cref="EspProcessor"/>, and writes the decapsulated packets in input order.
-/// Failures are counted per SA and dropped; non-IPsec packets are dropped unless passed through.
+/// replay checks through the SA's <see cref="EspProcessor"/> or <see cref="AhSecurityAssociation"/>, follows nested
+/// AH/ESP (bundles, IPsec inside tunnels), and writes the decapsulated packets in input order. Failures are counted per SA
+/// and dropped; non-IPsec packets are dropped unless passed through.
 /// </summary>
-/// <remarks>
-/// AH SAs are parsed and found by SPI (protocol 51) but reported as unsupported: the dispatch in <see cref="Unprotect"/>
-/// has its AH branch ready for an AH processor.
-/// </remarks>
 internal sealed class DecryptCommand : ICaptureSink, IDisposable
 {
     private const int BufferLength = 65536 + 1024;
@@ -47,7 +44,7 @@ internal sealed class DecryptCommand : ICaptureSink, IDisposable
         {
             foreach (SaDefinition sa in sas)
             {
-                var entry = new Entry(sa, sa.IsEsp ? sa.CreateProcessor() : null);
+                var entry = sa.IsEsp ? new Entry(sa, sa.CreateProcessor(), null) : new Entry(sa, null, sa.CreateAh());
                 _entries.Add(entry);
                 if (!_bySpi.TryGetValue((sa.Spi, sa.Protocol), out List<Entry>? list))
                 {
@@ -69,7 +66,7 @@ internal sealed class DecryptCommand : ICaptureSink, IDisposable
         }
     }
 
-    /// <summary>Packets dropped for a reason that counts as a failure (unknown SPI, authentication, replay, malformed, fragments, unsupported).</summary>
+    /// <summary>Packets dropped for a reason that counts as a failure (unknown SPI, authentication, replay, malformed, fragments).</summary>
     public long Failures
     {
         get
@@ -150,11 +147,6 @@ internal sealed class DecryptCommand : ICaptureSink, IDisposable
                 }
             }
 
-            if (entry.Unsupported != 0)
-            {
-                error.Write(string.Create(CultureInfo.InvariantCulture, $", {entry.Unsupported} unsupported (AH is not implemented yet)"));
-            }
-
             error.WriteLine();
         }
 
@@ -167,6 +159,7 @@ internal sealed class DecryptCommand : ICaptureSink, IDisposable
         foreach (Entry entry in _entries)
         {
             entry.Processor?.Dispose();
+            entry.Ah?.Dispose();
         }
     }
 
@@ -201,43 +194,72 @@ internal sealed class DecryptCommand : ICaptureSink, IDisposable
         return candidates[0];
     }
 
+    /// <summary>
+    /// Unprotects the packet in the buffer with its SA and, while the result is itself ESP or AH for a known SA (an AH+ESP
+    /// bundle, or IPsec inside a tunnel), with the next one, up to four levels; writes what comes out.
+    /// </summary>
     private void Unprotect(Entry entry, in CaptureRecord record, int length)
     {
-        if (entry.Processor is not { } processor)
+        const int MaximumNesting = 4;
+        int offset = 0;
+        for (int level = 0; ; level++)
         {
-            // AH (protocol 51): counted until the AH processor is available.
-            entry.Unsupported++;
-            return;
-        }
+            IpsecStatus status;
+            int resultOffset;
+            int resultLength;
+            if (entry.Ah is { } ah)
+            {
+                status = ah.Unprotect(_buffer, offset, length, out AhProcessResult result);
+                (resultOffset, resultLength) = (result.Offset, result.Length);
+            }
+            else
+            {
+                status = entry.Processor!.Unprotect(_buffer, offset, length, out EspProcessResult result);
+                (resultOffset, resultLength) = (result.Offset, result.Length);
+            }
 
-        IpsecStatus status = processor.Unprotect(_buffer, 0, length, out EspProcessResult result);
-        if (status == IpsecStatus.Success)
-        {
+            if (status == IpsecStatus.DummyPacket)
+            {
+                // RFC 4303 §2.6 dummy packets are valid and carry nothing.
+                entry.Decrypted++;
+                return;
+            }
+
+            if (status != IpsecStatus.Success)
+            {
+                entry.ByStatus[Math.Min((int)status, entry.ByStatus.Length - 1)]++;
+                return;
+            }
+
             entry.Decrypted++;
-            _writer.Write(record.Seconds, record.Nanoseconds, _buffer.AsSpan(result.Offset, result.Length));
-        }
-        else if (status == IpsecStatus.DummyPacket)
-        {
-            // RFC 4303 §2.6 dummy packets are valid and carry nothing.
-            entry.Decrypted++;
-        }
-        else
-        {
-            entry.ByStatus[Math.Min((int)status, entry.ByStatus.Length - 1)]++;
+            (offset, length) = (resultOffset, resultLength);
+            if (level + 1 < MaximumNesting)
+            {
+                var inner = IpsecPacketInfo.Read(_buffer.AsSpan(offset, length), _isEncapsulationPort);
+                if (inner.Kind is IpsecPacketKind.Esp or IpsecPacketKind.EspInUdp or IpsecPacketKind.Ah &&
+                    Find(inner.Spi, inner.Kind == IpsecPacketKind.Ah ? SaDefinition.AhProtocol : SaDefinition.EspProtocol, inner.Destination) is { } next)
+                {
+                    entry = next;
+                    continue;
+                }
+            }
+
+            _writer.Write(record.Seconds, record.Nanoseconds, _buffer.AsSpan(offset, length));
+            return;
         }
     }
 
-    private sealed class Entry(SaDefinition definition, EspProcessor? processor)
+    private sealed class Entry(SaDefinition definition, EspProcessor? processor, AhSecurityAssociation? ah)
     {
         public SaDefinition Definition { get; } = definition;
 
         public EspProcessor? Processor { get; } = processor;
 
+        public AhSecurityAssociation? Ah { get; } = ah;
+
         public byte[] DestinationBytes { get; } = definition.Destination.GetAddressBytes();
 
         public long Decrypted { get; set; }
-
-        public long Unsupported { get; set; }
 
         public long[] ByStatus { get; } = new long[64];
 
@@ -245,7 +267,7 @@ internal sealed class DecryptCommand : ICaptureSink, IDisposable
         {
             get
             {
-                long failures = Unsupported;
+                long failures = 0;
                 foreach (long count in ByStatus)
                 {
                     failures += count;

@@ -13,7 +13,8 @@ namespace Ipsec.Packets.Tool.Commands;
 /// </summary>
 internal sealed class EncryptCommand : ICaptureSink, IDisposable
 {
-    private readonly EspProcessor _processor;
+    private readonly EspProcessor? _esp;
+    private readonly AhSecurityAssociation? _ah;
     private readonly SaDefinition _sa;
     private readonly PcapWriter _writer;
     private readonly Progress _progress;
@@ -28,11 +29,21 @@ internal sealed class EncryptCommand : ICaptureSink, IDisposable
     public EncryptCommand(SaDefinition sa, PcapWriter writer, Progress progress)
     {
         _sa = sa;
-        _processor = sa.CreateProcessor();
+        if (sa.IsEsp)
+        {
+            _esp = sa.CreateProcessor();
+            _headroom = _esp.MaximumHeadroom;
+            _buffer = new byte[_headroom + 65536 + _esp.MaximumTailroom];
+        }
+        else
+        {
+            _ah = sa.CreateAh();
+            _headroom = _ah.MaximumHeadroom;
+            _buffer = new byte[_headroom + 65536];
+        }
+
         _writer = writer;
         _progress = progress;
-        _headroom = _processor.MaximumHeadroom;
-        _buffer = new byte[_headroom + 65536 + _processor.MaximumTailroom];
     }
 
     public long Failures
@@ -62,7 +73,21 @@ internal sealed class EncryptCommand : ICaptureSink, IDisposable
         ReadOnlySpan<byte> ip = frame[offset..];
         int length = Math.Min(ip.Length, 65536);
         ip[..length].CopyTo(_buffer.AsSpan(_headroom));
-        IpsecStatus status = _processor.Protect(_buffer, _headroom, length, out EspProcessResult result);
+        IpsecStatus status;
+        int start;
+        int total;
+        ulong sequenceNumber;
+        if (_esp is not null)
+        {
+            status = _esp.Protect(_buffer, _headroom, length, out EspProcessResult result);
+            (start, total, sequenceNumber) = (result.Offset, result.Length, result.SequenceNumber);
+        }
+        else
+        {
+            status = _ah!.Protect(_buffer, _headroom, length, out AhProcessResult result);
+            (start, total, sequenceNumber) = (result.Offset, result.Length, result.SequenceNumber);
+        }
+
         if (status != IpsecStatus.Success)
         {
             _failures[Math.Min((int)status, _failures.Length - 1)]++;
@@ -71,11 +96,11 @@ internal sealed class EncryptCommand : ICaptureSink, IDisposable
 
         if (_writer.Count == 0)
         {
-            _firstSequence = result.SequenceNumber;
+            _firstSequence = sequenceNumber;
         }
 
-        _lastSequence = result.SequenceNumber;
-        _writer.Write(record.Seconds, record.Nanoseconds, _buffer.AsSpan(result.Offset, result.Length));
+        _lastSequence = sequenceNumber;
+        _writer.Write(record.Seconds, record.Nanoseconds, _buffer.AsSpan(start, total));
     }
 
     public void WriteSummary(TextWriter error)
@@ -99,5 +124,9 @@ internal sealed class EncryptCommand : ICaptureSink, IDisposable
         error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{_records} records, {_writer.Count} written, {_notIP} not IP"));
     }
 
-    public void Dispose() => _processor.Dispose();
+    public void Dispose()
+    {
+        _esp?.Dispose();
+        _ah?.Dispose();
+    }
 }

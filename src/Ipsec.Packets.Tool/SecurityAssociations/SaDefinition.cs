@@ -137,6 +137,37 @@ internal sealed class SaDefinition
         }
     }
 
+    /// <summary>Builds the AH SA (RFC 4302) for an AH definition; the caller disposes it.</summary>
+    /// <exception cref="SaFileException">The library refused the SA; the message names the field.</exception>
+    public AhSecurityAssociation CreateAh()
+    {
+        if (IsEsp || Integrity is null)
+        {
+            throw new SaFileException(File, Location, "proto", "an AH SA needs proto ah and an auth algorithm");
+        }
+
+        try
+        {
+            return new AhSecurityAssociation(new AhSecurityAssociationOptions
+            {
+                Spi = Spi,
+                Integrity = Integrity,
+                IntegrityKey = IntegrityKey,
+                ExtendedSequenceNumbers = ExtendedSequenceNumbers,
+                ReplayWindowSize = Math.Min(ReplayWindowSize, AhSecurityAssociationOptions.MaximumReplayWindowSize),
+                InitialInboundSequenceNumber = InboundSequenceNumber,
+                InitialOutboundSequenceNumber = OutboundSequenceNumber,
+                Mode = Mode,
+                TunnelSource = Mode == IpsecMode.Tunnel ? Source : null,
+                TunnelDestination = Mode == IpsecMode.Tunnel ? Destination : null,
+            });
+        }
+        catch (ArgumentException e)
+        {
+            throw new SaFileException(File, Location, "spi 0x" + Spi.ToString("x8", CultureInfo.InvariantCulture), FirstLine(e.Message));
+        }
+    }
+
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"{ProtocolName} spi 0x{Spi:x8} {Source} -> {Destination} {(Mode == IpsecMode.Tunnel ? "tunnel" : "transport")} {AlgorithmDescription}{(UdpEncapsulated ? $" espinudp {EncapsulationSourcePort}/{EncapsulationDestinationPort}" : string.Empty)}{(ExtendedSequenceNumbers ? " esn" : string.Empty)}");
 

@@ -218,23 +218,78 @@ public class ToolEndToEndTests
     }
 
     [Test]
-    public void Ah_IsParsedFoundBySpiAndReportedUnsupported()
+    public void Ah_AndAhOverEspBundles_AreVerifiedAndUnwrapped()
     {
-        File.WriteAllText(PathOf("sa.txt"), GcmTunnel + "src 192.0.2.1 dst 192.0.2.2\n\tproto ah spi 0x00000300 reqid 3 mode transport\n\tauth-trunc hmac(sha1) 0x0102030405060708090a0b0c0d0e0f1011121314 96\n");
-        byte[] ah = CaptureBuilder.IPv4Udp("192.0.2.1", "192.0.2.2", 1, 2, new byte[24]);
-        ah[9] = 51;
-        // AH: next header, payload length, reserved, SPI 0x00000300, sequence number 7, ICV.
-        byte[] header = [17, 4, 0, 0, 0, 0, 0x03, 0x00, 0, 0, 0, 7];
-        header.CopyTo(ah, 20);
-        File.WriteAllBytes(PathOf("ah.pcap"), CaptureBuilder.Pcap([new(1, 0, ah)], 101));
+        // An AH SA and an ESP SA between the same hosts, in transport mode: AH alone, and AH over ESP (RFC 4301 §4.5).
+        byte[] ahKey = Convert.FromHexString("0102030405060708090a0b0c0d0e0f1011121314");
+        byte[] espKey = Convert.FromHexString("4c80cdefbb5d10da906ac73c3613a6342e443b68");
+        File.WriteAllText(PathOf("sa.txt"),
+            "src 192.0.2.1 dst 192.0.2.2\n\tproto ah spi 0x00000300 reqid 3 mode transport\n\tauth-trunc hmac(sha1) 0x" + Convert.ToHexString(ahKey) + " 96\n" +
+            "src 192.0.2.1 dst 192.0.2.2\n\tproto esp spi 0x00000400 reqid 4 mode transport\n\taead rfc4106(gcm(aes)) 0x" + Convert.ToHexString(espKey) + " 128\n");
+        using var ah = new AhSecurityAssociation(new AhSecurityAssociationOptions
+        {
+            Spi = 0x300, Integrity = IntegrityAlgorithm.HmacSha1_96, IntegrityKey = ahKey, Mode = IpsecMode.Transport,
+        });
+        using var esp = new EspSecurityAssociation(new EspSecurityAssociationOptions
+        {
+            Spi = 0x400, Encryption = EncryptionAlgorithm.AesGcm16, EncryptionKey = espKey,
+        });
+        var bundle = new AhEspBundle(ah, new EspProcessor(esp, new EspProcessorOptions { Mode = IpsecMode.Transport }));
+
+        byte[] first = CaptureBuilder.IPv4Udp("192.0.2.1", "192.0.2.2", 1000, 2000, new byte[24]);
+        byte[] second = CaptureBuilder.IPv4Udp("192.0.2.1", "192.0.2.2", 1001, 2001, new byte[40]);
+        byte[] ahOnly = Protect(first, (byte[] buffer, int offset, int length, out int start, out int total) =>
+        {
+            IpsecStatus status = ah.Protect(buffer, offset, length, out AhProcessResult r);
+            (start, total) = (r.Offset, r.Length);
+            return status;
+        });
+        byte[] ahOverEsp = Protect(second, (byte[] buffer, int offset, int length, out int start, out int total) =>
+        {
+            IpsecStatus status = bundle.Protect(buffer, offset, length, out AhEspBundleResult r);
+            (start, total) = (r.Offset, r.Length);
+            return status;
+        });
+        Assert.That(ahOnly[9], Is.EqualTo(51));
+        Assert.That(ahOverEsp[9], Is.EqualTo(51));
+        Assert.That(ahOverEsp[20], Is.EqualTo(50), "AH's next header is ESP");
+
+        File.WriteAllBytes(PathOf("ah.pcap"), CaptureBuilder.Pcap([new(1, 0, ahOnly), new(2, 0, ahOverEsp)], 101));
         var decrypt = ToolRunner.Run("decrypt", "--strict", "--sa", PathOf("sa.txt"), PathOf("ah.pcap"), PathOf("dec.pcap"));
-        Assert.That(decrypt.ExitCode, Is.EqualTo(1));
-        Assert.That(decrypt.Error, Does.Contain("ah spi 0x00000300").And.Contain("1 unsupported (AH is not implemented yet)"));
+        Assert.That(decrypt.ExitCode, Is.Zero, decrypt.Error);
+        Assert.That(decrypt.Error, Does.Contain("ah spi 0x00000300").And.Contain("2 verified"));
+        Assert.That(decrypt.Error, Does.Contain("esp spi 0x00000400").And.Contain("1 decrypted"));
+        List<(CaptureRecord Record, byte[] Bytes)> packets = ReadCapture(PathOf("dec.pcap"));
+        Assert.That(packets, Has.Count.EqualTo(2));
+        Assert.That(packets[0].Bytes, Is.EqualTo(first));
+        Assert.That(packets[1].Bytes, Is.EqualTo(second));
+
         var inspect = ToolRunner.Run("inspect", PathOf("ah.pcap"));
-        Assert.That(inspect.Output, Does.Contain("192.0.2.1 > 192.0.2.2 AH spi 0x00000300 seq 7"));
-        var encrypt = ToolRunner.Run("encrypt", "--sa", PathOf("sa.txt"), "--spi", "300", PathOf("ah.pcap"), PathOf("enc.pcap"));
-        Assert.That(encrypt.ExitCode, Is.EqualTo(1));
-        Assert.That(encrypt.Error, Is.EqualTo($"ipsec-packets: --spi 0x00000300: no ESP SA with this SPI in {PathOf("sa.txt")}\n"));
+        Assert.That(inspect.Output, Does.Contain("192.0.2.1 > 192.0.2.2 AH spi 0x00000300 seq 1"));
+        // encrypt with the AH SA, then decrypt what it wrote.
+        File.WriteAllBytes(PathOf("plain.pcap"), CaptureBuilder.Pcap([new(1, 0, first), new(2, 0, second)], 101));
+        var encrypt = ToolRunner.Run("encrypt", "--sa", PathOf("sa.txt"), "--spi", "300", PathOf("plain.pcap"), PathOf("enc.pcap"));
+        Assert.That(encrypt.ExitCode, Is.Zero, encrypt.Error);
+        Assert.That(ReadCapture(PathOf("enc.pcap")).ConvertAll(p => p.Bytes[9]), Is.EqualTo(new byte[] { 51, 51 }));
+        Assert.That(ToolRunner.Run("encrypt", "--sa", PathOf("sa.txt"), "--spi", "999", PathOf("plain.pcap"), PathOf("x.pcap")).Error,
+            Is.EqualTo($"ipsec-packets: --spi 0x00000999: no SA with this SPI in {PathOf("sa.txt")}\n"));
+
+        // A forged AH packet is counted, not written.
+        ahOnly[^1] ^= 1;
+        File.WriteAllBytes(PathOf("forged.pcap"), CaptureBuilder.Pcap([new(1, 0, ahOnly)], 101));
+        var forged = ToolRunner.Run("decrypt", "--strict", "--sa", PathOf("sa.txt"), PathOf("forged.pcap"), PathOf("dec2.pcap"));
+        Assert.That(forged.ExitCode, Is.EqualTo(1));
+        Assert.That(forged.Error, Does.Contain("1 authentication failed"));
+    }
+
+    private delegate IpsecStatus ProtectInBuffer(byte[] buffer, int offset, int length, out int start, out int total);
+
+    private static byte[] Protect(byte[] packet, ProtectInBuffer protect)
+    {
+        var buffer = new byte[256 + packet.Length + 256];
+        packet.CopyTo(buffer, 256);
+        Assert.That(protect(buffer, 256, packet.Length, out int start, out int total), Is.EqualTo(IpsecStatus.Success));
+        return buffer.AsSpan(start, total).ToArray();
     }
 
     [Test]
