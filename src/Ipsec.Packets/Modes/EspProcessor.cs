@@ -129,14 +129,26 @@ public sealed class EspProcessor : ISecurityAssociation
     {
         result = default;
         CheckRange(buffer, offset, length);
-        Span<byte> packet = buffer.Slice(offset, length);
-        IpsecStatus status = EspLocator.TryLocate(packet, _options.UdpEncapsulation, _options.UdpDestinationPort, out EspLocation location);
-        if (status != IpsecStatus.Success)
-        {
-            return status;
-        }
+        IpsecStatus status = EspLocator.TryLocate(buffer.Slice(offset, length), _options.UdpEncapsulation, _options.UdpDestinationPort, out EspLocation location);
+        return status == IpsecStatus.Success ? UnprotectLocated(buffer, offset, location, out result) : status;
+    }
 
-        packet = packet[..location.PacketLength];
+    /// <summary>
+    /// Whether a packet found with UDP encapsulation allowed on the standard port (as <see cref="IpsecPacketProcessor"/>
+    /// looks) is one this processor accepts: raw ESP always, ESP in UDP only when configured and on its port.
+    /// </summary>
+    internal bool Accepts(Span<byte> packet, in EspLocation location) =>
+        location.UdpOffset < 0 ||
+        (_options.UdpEncapsulation &&
+         (BinaryPrimitives.ReadUInt16BigEndian(packet[(location.UdpOffset + 2)..]) == _options.UdpDestinationPort ||
+          BinaryPrimitives.ReadUInt16BigEndian(packet[location.UdpOffset..]) == _options.UdpDestinationPort));
+
+    /// <summary>Unprotects a packet whose ESP <see cref="EspLocator"/> already found, so the packet is parsed once.</summary>
+    internal IpsecStatus UnprotectLocated(Span<byte> buffer, int offset, in EspLocation location, out EspProcessResult result)
+    {
+        result = default;
+        IpsecStatus status;
+        Span<byte> packet = buffer.Slice(offset, location.PacketLength);
         bool isIPv6 = location.IsIPv6;
         int espOffset = location.EspOffset;
         int nextHeaderField = location.NextHeaderField;

@@ -132,11 +132,15 @@ public sealed class IpsecPacketProcessor
         }
 
         Span<byte> packet = buffer.Slice(offset, length);
-        IpsecStatus status = FindSpi(packet, out uint spi, out ReadOnlySpan<byte> source, out ReadOnlySpan<byte> destination);
+        IpsecStatus status = EspLocator.TryLocate(packet, udpEncapsulation: true, UdpEncapsulation.Port, out EspLocation location);
         if (status != IpsecStatus.Success)
         {
             return status;
         }
+
+        uint spi = BinaryPrimitives.ReadUInt32BigEndian(packet[location.EspOffset..]);
+        ReadOnlySpan<byte> source = location.IsIPv6 ? packet.Slice(IPv6Header.Field.Source, 16) : packet.Slice(IPv4Header.Field.Source, 4);
+        ReadOnlySpan<byte> destination = location.IsIPv6 ? packet.Slice(IPv6Header.Field.Destination, 16) : packet.Slice(IPv4Header.Field.Destination, 4);
 
         status = _sad.FindInbound(spi, destination, source, out SecurityAssociationHandle? handle);
         if (status != IpsecStatus.Success)
@@ -157,7 +161,9 @@ public sealed class IpsecPacketProcessor
                 return IpsecStatus.UnsupportedProtocol;
             }
 
-            status = processor.Unprotect(buffer, offset, length, out result);
+            status = processor.Accepts(packet, location)
+                ? processor.UnprotectLocated(buffer, offset, location, out result)
+                : IpsecStatus.NotIpsec;
             if (status != IpsecStatus.Success)
             {
                 SecurityAssociationDatabase.RecordDrop(status, SecurityAssociationDirection.Inbound);
@@ -181,23 +187,5 @@ public sealed class IpsecPacketProcessor
 
             return status;
         }
-    }
-
-    /// <summary>Reads the SPI and the outer addresses of an ESP packet (raw or in UDP on port 4500) without changing it.</summary>
-    private static IpsecStatus FindSpi(ReadOnlySpan<byte> packet, out uint spi, out ReadOnlySpan<byte> source, out ReadOnlySpan<byte> destination)
-    {
-        spi = 0;
-        source = default;
-        destination = default;
-        IpsecStatus status = EspLocator.TryLocate(packet, udpEncapsulation: true, UdpEncapsulation.Port, out EspLocation location);
-        if (status != IpsecStatus.Success)
-        {
-            return status;
-        }
-
-        source = location.IsIPv6 ? packet.Slice(IPv6Header.Field.Source, 16) : packet.Slice(IPv4Header.Field.Source, 4);
-        destination = location.IsIPv6 ? packet.Slice(IPv6Header.Field.Destination, 16) : packet.Slice(IPv4Header.Field.Destination, 4);
-        spi = BinaryPrimitives.ReadUInt32BigEndian(packet[location.EspOffset..]);
-        return IpsecStatus.Success;
     }
 }
