@@ -11,7 +11,10 @@ public sealed class EspSecurityAssociationOptions
     /// <summary>The largest anti-replay window, in packets.</summary>
     public const int MaximumReplayWindowSize = Sequencing.AntiReplayWindow.MaximumSize;
 
-    /// <summary>The Security Parameters Index (non-zero; 1–255 are reserved by IANA and refused as well).</summary>
+    /// <summary>
+    /// The Security Parameters Index. Any value is accepted here, so published vectors with SPIs 0–255 can be reproduced;
+    /// <see cref="SecurityAssociationDatabase"/> refuses the IANA-reserved values 0–255 when the SA is installed.
+    /// </summary>
     public uint Spi { get; init; }
 
     /// <summary>The encryption or combined-mode algorithm.</summary>
