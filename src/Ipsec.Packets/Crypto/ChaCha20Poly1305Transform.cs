@@ -8,7 +8,7 @@ namespace Ipsec.Packets.Crypto;
 
 /// <summary>
 /// ChaCha20-Poly1305 for ESP (RFC 7634, the AEAD of RFC 8439): KEYMAT = key (32) || salt (4); nonce = salt || IV (8);
-/// AAD = head || tail; 16-byte ICV. Our own scalar ChaCha20 and 26-bit-limb Poly1305, state on the stack.
+/// AAD = head || tail; 16-byte ICV. Our own vectorised ChaCha20 and Poly1305, state on the stack.
 /// </summary>
 [SkipLocalsInit]
 internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwner

@@ -54,6 +54,48 @@ public class Poly1305Tests
         }
     }
 
+    [Test]
+    public void LongInputsInAnySplitMatchBouncyCastle()
+    {
+        // Long inputs run four lanes at once (AVX2) from 256 bytes; splits move the lane boundaries around.
+        var random = new Random(130);
+        for (int i = 0; i < 400; i++)
+        {
+            byte[] key = new byte[32];
+            random.NextBytes(key);
+            if (i % 4 == 0)
+            {
+                key.AsSpan(0, 16).Fill(0xFF);
+            }
+
+            byte[] message = new byte[16 * random.Next(0, 600)];
+            random.NextBytes(message);
+            if (i % 7 == 0)
+            {
+                message.AsSpan().Fill(0xFF);
+            }
+
+            var reference = new Org.BouncyCastle.Crypto.Macs.Poly1305();
+            reference.Init(new Org.BouncyCastle.Crypto.Parameters.KeyParameter(key));
+            reference.BlockUpdate(message, 0, message.Length);
+            byte[] expected = new byte[16];
+            reference.DoFinal(expected, 0);
+
+            var mac = new Poly1305(key);
+            int offset = 0;
+            while (offset < message.Length)
+            {
+                int take = Math.Min(message.Length - offset, 16 * random.Next(1, 120));
+                mac.Absorb(message.AsSpan(offset, take));
+                offset += take;
+            }
+
+            byte[] tag = new byte[16];
+            mac.Finish(tag);
+            Assert.That(tag, Is.EqualTo(expected), $"case {i}, {message.Length} bytes");
+        }
+    }
+
     private static byte[] Compute(byte[] key, byte[] message)
     {
         var mac = new Poly1305(key);
