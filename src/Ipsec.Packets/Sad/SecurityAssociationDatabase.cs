@@ -420,8 +420,11 @@ public sealed class SecurityAssociationDatabase : IDisposable
         }
     }
 
-    /// <summary>The longest hash chain (diagnostics for tests).</summary>
-    internal int LongestChain() => _table.LongestChain();
+    /// <summary>The longest probe of the hash table, in slots (diagnostics for tests).</summary>
+    internal int LongestProbe() => _table.LongestProbe();
+
+    /// <summary>The mean probe of the hash table, in slots (diagnostics for tests).</summary>
+    internal double MeanProbe() => _table.MeanProbe();
 
     private IpsecStatus Find(uint spi, SecurityAssociationDirection direction, ReadOnlySpan<byte> destination, ReadOnlySpan<byte> source, out SecurityAssociationHandle? handle)
     {

@@ -187,6 +187,7 @@ public class SecurityAssociationDatabaseLookupTests
             Assert.That(h?.Spi ?? spis[i], Is.EqualTo(spis[i]));
         }
 
-        Assert.That(sad.LongestChain(), Is.LessThanOrEqualTo(12));
+        Assert.That(sad.MeanProbe(), Is.LessThanOrEqualTo(2.0));
+        Assert.That(sad.LongestProbe(), Is.LessThanOrEqualTo(32));
     }
 }
