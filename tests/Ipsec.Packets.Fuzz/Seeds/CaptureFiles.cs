@@ -1,4 +1,5 @@
 using System;
+using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
 using Ipsec.Packets.Tool.Captures;
@@ -148,11 +149,11 @@ internal static class CaptureFiles
             Span<byte> bytes = stackalloc byte[2];
             if (bigEndian)
             {
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(bytes, (ushort)value);
+                BinaryPrimitives.WriteUInt16BigEndian(bytes, (ushort)value);
             }
             else
             {
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(bytes, (ushort)value);
+                BinaryPrimitives.WriteUInt16LittleEndian(bytes, (ushort)value);
             }
 
             _stream.Write(bytes);
@@ -163,11 +164,11 @@ internal static class CaptureFiles
             Span<byte> bytes = stackalloc byte[4];
             if (bigEndian)
             {
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes, value);
+                BinaryPrimitives.WriteUInt32BigEndian(bytes, value);
             }
             else
             {
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes, value);
+                BinaryPrimitives.WriteUInt32LittleEndian(bytes, value);
             }
 
             _stream.Write(bytes);
@@ -180,11 +181,11 @@ internal static class CaptureFiles
             Span<byte> bytes = stackalloc byte[8];
             if (bigEndian)
             {
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes, value);
+                BinaryPrimitives.WriteUInt64BigEndian(bytes, value);
             }
             else
             {
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
+                BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
             }
 
             _stream.Write(bytes);

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Net;
 using System.Text;
 using Ipsec.Packets.Fuzz.Targets;
 
@@ -113,11 +114,11 @@ internal static class CorpusGenerator
         return sent;
     }
 
-    private static System.Net.IPAddress Host(System.Net.IPNetwork network, byte host)
+    private static IPAddress Host(IPNetwork network, byte host)
     {
         byte[] address = network.BaseAddress.GetAddressBytes();
         address[^1] = host;
-        return new System.Net.IPAddress(address);
+        return new IPAddress(address);
     }
 
     private static void Write(string directory, string target, IReadOnlyDictionary<string, byte[]> files)
