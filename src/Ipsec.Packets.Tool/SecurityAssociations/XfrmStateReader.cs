@@ -25,13 +25,14 @@ internal static class XfrmStateReader
         while (text.ReadLine() is { } line)
         {
             lineNumber++;
-            string[] tokens = line.Split(s_separators, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            // Key lengths go first: a line holding nothing but " (160 bits)" is as empty as a blank one.
+            string[] tokens = WithoutKeyLengths(line.Split(s_separators, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             if (tokens.Length == 0 || tokens[0].StartsWith('#'))
             {
                 continue;
             }
 
-            var cursor = new LineCursor(file, lineNumber, WithoutKeyLengths(tokens));
+            var cursor = new LineCursor(file, lineNumber, tokens);
             if (tokens[0] == "src")
             {
                 if (current is not null)
