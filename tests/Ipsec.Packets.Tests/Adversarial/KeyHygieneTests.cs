@@ -143,6 +143,22 @@ public class KeyHygieneTests
         Assert.That(OwnedSecrets.Collect(processor).TrueForAll(s => s.IsZero), Is.True, "the database's SAs are zeroed");
     }
 
+    [Test]
+    public void ARemovedSaInUseIsZeroedWhenItsLastLeaseIsReleased()
+    {
+        using var sad = new SecurityAssociationDatabase();
+        var processor = new EspProcessor(new EspConfiguration(EncryptionAlgorithm.AesCtr, 256, IntegrityAlgorithm.AesCmac96).Create(), new EspProcessorOptions { Mode = IpsecMode.Transport });
+        SecurityAssociationHandle handle = sad.Add(processor, SecurityAssociationDirection.Inbound);
+        Assert.That(handle.Acquire(out SecurityAssociationLease lease), Is.EqualTo(IpsecStatus.Success));
+        Assert.That(sad.Remove(handle), Is.True);
+        Assert.That(handle.IsDisposed, Is.False, "a packet in flight still holds it");
+        Assert.That(OwnedSecrets.Collect(processor).Exists(s => !s.IsZero), Is.True, "keys intact while leased");
+        lease.Dispose();
+        Assert.That(handle.IsDisposed, Is.True);
+        Assert.That(OwnedSecrets.Collect(processor).TrueForAll(s => s.IsZero), Is.True, "zeroed with the last lease");
+        Assert.Throws<ObjectDisposedException>(() => processor.SecurityAssociation.Protect(new byte[8], 6, new byte[100], out _));
+    }
+
     /// <summary>True when <paramref name="text"/> shows the key, or any 6 consecutive bytes of it, in hex (either case, with or without dashes) or base64.</summary>
     internal static bool ShowsKey(string text, byte[] key)
     {
