@@ -57,6 +57,23 @@ public class KeyHygieneTests
         AssertZeroedByDispose(receiver, receiver, HoldsNoManagedKey(config.Encryption, config.Integrity));
     }
 
+    [TestCase("AesGcm16", "", "_aead._salt", "_aead._aes", "_aead._ghash")]
+    [TestCase("ChaCha20Poly1305", "", "_aead._salt", "_aead._key")]
+    [TestCase("AesCtr", "AesXcbc96", "_cipher._nonce", "_cipher._aes", "_integrity._subkeys")]
+    [TestCase("TripleDesCbc", "HmacSha1_96", "_cipher._ivMask")]
+    [TestCase("AesCcm16", "", "_aead._salt", "_aead._aes")]
+    public void TheWalkFindsEveryKindOfKeyState(string encryptionName, string integrityName, params string[] expectedPaths)
+    {
+        var encryption = (EncryptionAlgorithm)typeof(EncryptionAlgorithm).GetProperty(encryptionName)!.GetValue(null)!;
+        var integrity = integrityName.Length == 0 ? null : (IntegrityAlgorithm)typeof(IntegrityAlgorithm).GetProperty(integrityName)!.GetValue(null)!;
+        using EspSecurityAssociation sa = new EspConfiguration(encryption, encryption.KeySizesInBits[^1], integrity).Create();
+        List<OwnedSecrets.Secret> secrets = OwnedSecrets.Collect(sa);
+        foreach (string expected in expectedPaths)
+        {
+            Assert.That(secrets.Exists(s => s.Path.Contains(expected, StringComparison.Ordinal) && !s.IsZero), Is.True, expected);
+        }
+    }
+
     [TestCaseSource(typeof(EspConfigurations), nameof(EspConfigurations.Cases))]
     public void ADisposedEspSaThrowsObjectDisposedException(EspConfiguration config)
     {
@@ -136,7 +153,12 @@ public class KeyHygieneTests
         Assert.That(sad.Remove(other), Is.True);
         Assert.That(other.IsDisposed, Is.True);
         Assert.That(OwnedSecrets.Collect(removed).TrueForAll(s => s.IsZero), Is.True, "a removed SA is zeroed");
-        Assert.That(handle.ToString(), Does.Not.Contain(Convert.ToHexString(config.EncryptionKey()[..8])));
+        SecurityAssociationHandle outbound = sad.Add(
+            new EspProcessor(config.Create(spi: 0x6000), new EspProcessorOptions { Mode = IpsecMode.Transport }), SecurityAssociationDirection.Outbound);
+        foreach (string text in new[] { handle.ToString(), outbound.ToString(), new SecurityAssociationBundle(outbound).ToString(), processor.ToString()! })
+        {
+            Assert.That(ShowsKey(text, config.EncryptionKey()), Is.False, text);
+        }
 
         sad.Dispose();
         Assert.That(handle.IsDisposed, Is.True);
