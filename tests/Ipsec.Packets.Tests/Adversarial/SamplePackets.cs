@@ -78,7 +78,4 @@ internal static class SamplePackets
             BinaryPrimitives.WriteUInt16BigEndian(packet[(headerLength + 4)..], (ushort)(length - headerLength));
         }
     }
-
-    /// <summary>Bytes allocated on this thread since <paramref name="before"/>.</summary>
-    public static long AllocatedSince(long before) => GC.GetAllocatedBytesForCurrentThread() - before;
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Net;
 using Ipsec.Packets.Tests.Ah;
 using Ipsec.Packets.Tests.Esp;
+using Ipsec.Packets.Tests.Support;
 using NUnit.Framework;
 
 namespace Ipsec.Packets.Tests.Adversarial;
@@ -33,10 +34,7 @@ public class TruncationTests
             }
         }
 
-        CutAll();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        CutAll();
-        Assert.That(SamplePackets.AllocatedSince(before), Is.Zero);
+        Assert.That(Allocations.Measure(CutAll, iterations: 1, warmUps: 1), Is.Zero, "refusing truncated packets allocates nothing");
         for (int length = 0; length < packet.Length; length++)
         {
             Assert.That(statuses[length], Is.Not.EqualTo(IpsecStatus.Success), $"cut to {length} bytes");
@@ -86,10 +84,7 @@ public class TruncationTests
             }
         }
 
-        CutAll();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        CutAll();
-        Assert.That(SamplePackets.AllocatedSince(before), Is.Zero);
+        Assert.That(Allocations.Measure(CutAll, iterations: 1, warmUps: 1), Is.Zero, "refusing truncated packets allocates nothing");
         for (int length = 0; length < packet.Length; length++)
         {
             Assert.That(statuses[length], Is.Not.EqualTo(IpsecStatus.Success), $"cut to {length} bytes");
@@ -128,10 +123,7 @@ public class TruncationTests
             }
         }
 
-        CutAll();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        CutAll();
-        Assert.That(SamplePackets.AllocatedSince(before), Is.Zero);
+        Assert.That(Allocations.Measure(CutAll, iterations: 1, warmUps: 1), Is.Zero, "refusing truncated packets allocates nothing");
         for (int n = 0; n < statuses.Length; n++)
         {
             Assert.That(statuses[n], Is.Not.EqualTo(IpsecStatus.Success), $"cut to {n / 2} bytes, lengths {(n % 2 == 1 ? "fixed" : "as they were")}");
@@ -183,10 +175,7 @@ public class TruncationTests
             }
         }
 
-        CutAll();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        CutAll();
-        Assert.That(SamplePackets.AllocatedSince(before), Is.Zero);
+        Assert.That(Allocations.Measure(CutAll, iterations: 1, warmUps: 1), Is.Zero, "refusing truncated packets allocates nothing");
         for (int length = 0; length < packet.Length; length++)
         {
             Assert.That(statuses[length], Is.Not.EqualTo(IpsecStatus.Success), $"cut to {length} bytes");
