@@ -13,7 +13,7 @@ namespace Ipsec.Packets.Crypto;
 internal sealed class AesCtrTransform : CipherTransform, IKeyMaterialOwner
 {
     private readonly AesBlockCipher _aes;
-    private readonly uint _nonce;
+    private uint _nonce;   // KEYMAT, zeroed by Dispose
 
     public AesCtrTransform(ReadOnlySpan<byte> key, ReadOnlySpan<byte> nonce)
     {
@@ -48,7 +48,11 @@ internal sealed class AesCtrTransform : CipherTransform, IKeyMaterialOwner
 
     public void AppendKeyArrays(List<Array> arrays) => _aes.AppendKeyArrays(arrays);
 
-    public override void Dispose() => _aes.Dispose();
+    public override void Dispose()
+    {
+        _aes.Dispose();
+        _nonce = 0;
+    }
 
     public override string ToString() => "AES-CTR";
 }

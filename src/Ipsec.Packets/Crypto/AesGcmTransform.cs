@@ -21,7 +21,7 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
 {
     private readonly AesBlockCipher _aes;
     private readonly GhashKey _ghash;
-    private readonly uint _salt;
+    private uint _salt;   // KEYMAT, zeroed by Dispose
     private readonly int _icvSize;
     private readonly bool _isGmac;
 
@@ -106,6 +106,7 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
     {
         _aes.Dispose();
         _ghash.Dispose();
+        _salt = 0;
     }
 
     public override string ToString() => _isGmac ? "AES-GMAC" : $"AES-GCM (ICV {_icvSize} bytes)";

@@ -14,7 +14,7 @@ namespace Ipsec.Packets.Crypto;
 internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwner
 {
     private readonly uint[] _key = new uint[8];
-    private readonly uint _salt;
+    private uint _salt;   // KEYMAT, zeroed by Dispose
 
     public ChaCha20Poly1305Transform(ReadOnlySpan<byte> key, ReadOnlySpan<byte> salt)
     {
@@ -86,7 +86,11 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
 
     public void AppendKeyArrays(List<Array> arrays) => arrays.Add(_key);
 
-    public override void Dispose() => CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_key.AsSpan()));
+    public override void Dispose()
+    {
+        CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_key.AsSpan()));
+        _salt = 0;
+    }
 
     public override string ToString() => "ChaCha20-Poly1305";
 }

@@ -5,10 +5,10 @@ namespace Ipsec.Packets.Tests.Support;
 /// <summary>Measures managed allocations of warmed-up calls on the current thread.</summary>
 public static class Allocations
 {
-    /// <summary>Runs <paramref name="action"/> a few times to warm it up, then returns the bytes allocated by <paramref name="iterations"/> more calls.</summary>
-    public static long Measure(Action action, int iterations = 100)
+    /// <summary>Runs <paramref name="action"/> <paramref name="warmUps"/> times to warm it up, then returns the bytes allocated by <paramref name="iterations"/> more calls.</summary>
+    public static long Measure(Action action, int iterations = 100, int warmUps = 5)
     {
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < warmUps; i++)
         {
             action();
         }
