@@ -44,7 +44,9 @@ public static class InteropSeed
         }
 
         int seed = Fresh;
-        TestContext.Progress.WriteLine($"interop seed: {seed} (reproduce with {EnvironmentVariable}={seed})");
+        string line = $"interop seed: {seed} (reproduce with {EnvironmentVariable}={seed})";
+        TestContext.Progress.WriteLine(line); // the console with dotnet test --logger "console;verbosity=normal"
+        TestContext.Out.WriteLine(line);      // the test's output in the TRX file and under a failure
         return seed;
     }
 

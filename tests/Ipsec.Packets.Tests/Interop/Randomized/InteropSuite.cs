@@ -28,16 +28,19 @@ public sealed record InteropSuite(EncryptionAlgorithm Encryption, IntegrityAlgor
             EncryptionAlgorithm.AesCcm16, EncryptionAlgorithm.AesCcm12, EncryptionAlgorithm.AesCcm8,
             EncryptionAlgorithm.ChaCha20Poly1305,
         ],
-        [.. s_hmacs, IntegrityAlgorithm.AesCmac96]);
+        [.. s_hmacs, IntegrityAlgorithm.AesCmac96],
+        confidentialityOnly: true);
 
     /// <summary>
     /// What tshark 4.0's ESP dissector decrypts: AES-GCM (8/12/16-byte ICVs), AES-CBC, AES-CTR, 3DES and NULL; it checks
     /// HMAC-SHA1-96, HMAC-SHA2-256/384/512 and HMAC-MD5-96 ICVs and skips AES-XCBC-96 and AES-CMAC-96 ones unchecked
     /// ("ANY 96 bit authentication"). It lacks AES-CCM, ChaCha20-Poly1305 (Wireshark 4.2 and later) and AES-GMAC.
+    /// AES-CBC without integrity is left out because --export-wireshark leaves such SAs out.
     /// </summary>
     public static IReadOnlyList<InteropSuite> Tshark { get; } = Build(
         [EncryptionAlgorithm.AesGcm16, EncryptionAlgorithm.AesGcm12, EncryptionAlgorithm.AesGcm8],
-        [.. s_hmacs, IntegrityAlgorithm.AesXcbc96, IntegrityAlgorithm.AesCmac96]);
+        [.. s_hmacs, IntegrityAlgorithm.AesXcbc96, IntegrityAlgorithm.AesCmac96],
+        confidentialityOnly: false);
 
     /// <summary>Scapy's name for the encryption algorithm.</summary>
     public string ScapyCrypt
@@ -109,7 +112,7 @@ public sealed record InteropSuite(EncryptionAlgorithm Encryption, IntegrityAlgor
 
     public override string ToString() => Encryption.Name + (Integrity is null ? string.Empty : "+" + Integrity.Name);
 
-    private static List<InteropSuite> Build(EncryptionAlgorithm[] aeads, IntegrityAlgorithm[] integrity)
+    private static List<InteropSuite> Build(EncryptionAlgorithm[] aeads, IntegrityAlgorithm[] integrity, bool confidentialityOnly)
     {
         var suites = new List<InteropSuite>();
         foreach (EncryptionAlgorithm aead in aeads)
@@ -125,7 +128,11 @@ public sealed record InteropSuite(EncryptionAlgorithm Encryption, IntegrityAlgor
             }
         }
 
-        suites.Add(new InteropSuite(EncryptionAlgorithm.AesCbc, null));
+        if (confidentialityOnly)
+        {
+            suites.Add(new InteropSuite(EncryptionAlgorithm.AesCbc, null));
+        }
+
         return suites;
     }
 }
