@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Threading;
 using NUnit.Framework;
 
 namespace Ipsec.Packets.Tests.Interop.Randomized;
@@ -20,6 +21,7 @@ public static class InteropSeed
 
     private static readonly string[] s_fixed = ["1", "8", "4303", "20261126"];
     private static readonly Lazy<int> s_fresh = new(DrawFresh);
+    private static int s_printed;
 
     /// <summary>The seed of this test run (or of <c>IPSEC_INTEROP_SEED</c>).</summary>
     public static int Fresh => s_fresh.Value;
@@ -45,8 +47,12 @@ public static class InteropSeed
 
         int seed = Fresh;
         string line = $"interop seed: {seed} (reproduce with {EnvironmentVariable}={seed})";
-        TestContext.Progress.WriteLine(line); // the console with dotnet test --logger "console;verbosity=normal"
-        TestContext.Out.WriteLine(line);      // the test's output in the TRX file and under a failure
+        if (Interlocked.Exchange(ref s_printed, 1) == 0)
+        {
+            TestContext.Progress.WriteLine(line); // the console, with dotnet test --logger "console;verbosity=normal"
+        }
+
+        TestContext.Out.WriteLine(line); // the test's output, in the TRX file and under a failure
         return seed;
     }
 
