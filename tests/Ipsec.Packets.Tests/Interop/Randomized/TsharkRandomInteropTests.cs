@@ -21,6 +21,15 @@ public class TsharkRandomInteropTests
 {
     private const int MinimumSas = 100;
 
+    /// <summary>Set to 1 to keep the capture and the esp_sa file of each seed for a look with Wireshark.</summary>
+    private const string KeepVariable = "IPSEC_INTEROP_KEEP";
+
+    /// <summary>
+    /// LINKTYPE_LINUX_SLL: its protocol field says IPv4 or IPv6. Not raw IP (101), where tshark 4.0 takes a packet whose
+    /// second and third bytes are FF 03 (a TOS of 255 and a length of 768 to 1023) for PPP in HDLC framing.
+    /// </summary>
+    private const int LinuxCooked = 113;
+
     [OneTimeSetUp]
     public void RequireTshark() => TsharkRunner.RequireTshark();
 
@@ -49,7 +58,8 @@ public class TsharkRandomInteropTests
                     continue;
                 }
 
-                frames.Add(new CaptureBuilder.Frame(1_700_000_000 + frames.Count, 0, buffer.AsSpan(result.Offset, result.Length).ToArray()));
+                byte[] ip = buffer.AsSpan(result.Offset, result.Length).ToArray();
+                frames.Add(new CaptureBuilder.Frame(1_700_000_000 + frames.Count, 0, CaptureBuilder.Link(LinuxCooked, ip)));
                 expected.Add((sa, i));
             }
 
@@ -74,7 +84,7 @@ public class TsharkRandomInteropTests
         try
         {
             string capture = Path.Combine(dir, "esp.pcap");
-            File.WriteAllBytes(capture, CaptureBuilder.Pcap(frames, 101));
+            File.WriteAllBytes(capture, CaptureBuilder.Pcap(frames, LinuxCooked));
             using var exportErrors = new StringWriter();
             Assert.That(WiresharkExport.Write(Path.Combine(dir, "esp_sa"), definitions, exportErrors), Is.EqualTo(sas.Count), $"{context}: {exportErrors}");
             var arguments = new List<string>
@@ -133,7 +143,14 @@ public class TsharkRandomInteropTests
         }
         finally
         {
-            Directory.Delete(dir, recursive: true);
+            if (Environment.GetEnvironmentVariable(KeepVariable) == "1")
+            {
+                TestContext.Progress.WriteLine($"{context}: capture and esp_sa kept in {dir}");
+            }
+            else
+            {
+                Directory.Delete(dir, recursive: true);
+            }
         }
     }
 
