@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
+using Ipsec.Packets.Tests.Interop;
 using NUnit.Framework;
 
 namespace Ipsec.Packets.Tests.Tool;
@@ -13,23 +13,12 @@ namespace Ipsec.Packets.Tests.Tool;
 [TestFixture]
 public class TsharkExportInteropTests
 {
-    private const string Tshark = "/usr/bin/tshark";
-
     [TestCase("\taead rfc4106(gcm(aes)) 0x000102030405060708090a0b0c0d0e0f10111213 128\n")]
     [TestCase("\tauth-trunc hmac(sha256) 0x000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f 128\n\tenc cbc(aes) 0x000102030405060708090a0b0c0d0e0f\n")]
     [TestCase("\tauth-trunc hmac(sha1) 0x000102030405060708090a0b0c0d0e0f10111213 96\n\tenc rfc3686(ctr(aes)) 0x000102030405060708090a0b0c0d0e0f10111213\n")]
     public void TsharkDecryptsWithTheExportedSas(string algorithms)
     {
-        if (!File.Exists(Tshark))
-        {
-            if (Environment.GetEnvironmentVariable("CI") == "true")
-            {
-                Assert.Fail("tshark not found (.ci/run installs it)");
-            }
-
-            Assert.Ignore("tshark not found; install tshark to run this test");
-        }
-
+        TsharkRunner.RequireTshark();
         string dir = ToolRunner.TempDirectory();
         try
         {
@@ -47,23 +36,9 @@ public class TsharkExportInteropTests
             var run = ToolRunner.Run("encrypt", "--sa", sa, "--export-wireshark", Path.Combine(config, "esp_sa"), Path.Combine(dir, "plain.pcap"), Path.Combine(dir, "enc.pcap"));
             Assert.That(run.ExitCode, Is.Zero, run.Error);
 
-            var start = new ProcessStartInfo(Tshark)
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (string arg in new[] { "-n", "-r", Path.Combine(dir, "enc.pcap"), "-o", "esp.enable_encryption_decode:TRUE", "-T", "fields", "-e", "udp.srcport" })
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            start.Environment["WIRESHARK_CONFIG_DIR"] = config;
-            using Process process = Process.Start(start)!;
-            var stderr = process.StandardError.ReadToEndAsync();
-            string output = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            Assert.That(process.ExitCode, Is.Zero, stderr.Result);
+            (int code, string output, string error) = TsharkRunner.Run(config,
+                ["-n", "-r", Path.Combine(dir, "enc.pcap"), "-o", "esp.enable_encryption_decode:TRUE", "-T", "fields", "-e", "udp.srcport"]);
+            Assert.That(code, Is.Zero, error);
             Assert.That(output.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[] { "2000", "2001", "2002", "2003", "2004" }));
         }
         finally
