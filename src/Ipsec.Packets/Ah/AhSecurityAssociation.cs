@@ -120,6 +120,9 @@ public sealed class AhSecurityAssociation : IDisposable
     /// <summary>The highest inbound sequence number accepted (0 before the first packet).</summary>
     public ulong HighestInboundSequenceNumber => _window.Highest;
 
+    /// <summary>Empties the anti-replay window, as if no packet had been received (benchmarks replaying a fixed ring of packets).</summary>
+    internal void ResetReplayWindow() => _window.Reset();
+
     /// <summary>The SA's counters.</summary>
     public SecurityAssociationStatistics Statistics => _counters.Snapshot();
 

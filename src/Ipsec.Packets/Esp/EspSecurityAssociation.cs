@@ -129,6 +129,9 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
     /// <summary>The highest inbound sequence number accepted (0 before the first packet).</summary>
     public ulong HighestInboundSequenceNumber => _window.Highest;
 
+    /// <summary>Empties the anti-replay window, as if no packet had been received (benchmarks replaying a fixed ring of packets).</summary>
+    internal void ResetReplayWindow() => _window.Reset();
+
     /// <summary>The SA's counters.</summary>
     public SecurityAssociationStatistics Statistics => _counters.Snapshot();
 

@@ -56,6 +56,19 @@ internal sealed class AntiReplayWindow
     /// <summary>The highest sequence number accepted so far (0 before the first).</summary>
     public ulong Highest => Volatile.Read(ref _top);
 
+    /// <summary>
+    /// Forgets every sequence number received, as if the SA were new (benchmarks replaying a fixed ring of packets).
+    /// Never called on the data path.
+    /// </summary>
+    internal void Reset()
+    {
+        lock (_gate)
+        {
+            Array.Clear(_blocks);
+            Volatile.Write(ref _top, 0);
+        }
+    }
+
     /// <summary>Returns false when <paramref name="sequenceNumber"/> is 0, already seen, or left of the window. Changes nothing.</summary>
     public bool Check(ulong sequenceNumber)
     {

@@ -153,6 +153,25 @@ public class AntiReplayWindowTests
     }
 
     [Test]
+    public void ResetForgetsEverySequenceNumberReceived()
+    {
+        var window = new AntiReplayWindow(1024);
+        for (ulong seq = 1; seq <= 5000; seq++)
+        {
+            Assert.That(window.TryAccept(seq), Is.True);
+        }
+
+        window.Reset();
+        Assert.That(window.Highest, Is.Zero);
+        for (ulong seq = 1; seq <= 5000; seq++)
+        {
+            Assert.That(window.Check(seq) && window.TryAccept(seq), Is.True, $"sequence number {seq} after the reset");
+        }
+
+        Assert.That(window.Check(4999), Is.False, "the window works again after a reset");
+    }
+
+    [Test]
     public void SizesOutsideTheRangeAreRefused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => _ = new AntiReplayWindow(-1));
