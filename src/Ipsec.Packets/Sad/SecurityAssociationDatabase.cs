@@ -430,6 +430,7 @@ public sealed class SecurityAssociationDatabase : IDisposable
     {
         handle = null;
         SecurityAssociationHandle? found = null;
+        bool expired = false;
         if (!destination.IsEmpty)
         {
             byte destinationFamily = AddressValue.Read(destination, out UInt128 destinationValue, nameof(destination));
@@ -441,18 +442,18 @@ public sealed class SecurityAssociationDatabase : IDisposable
                     ThrowHelper.ThrowArgument("The source and destination addresses must be of the same family.", nameof(source));
                 }
 
-                found = Listed(_table.Find(spi, direction, destinationFamily, destinationValue, sourceFamily, sourceValue));
+                found = _table.Find(spi, direction, destinationFamily, destinationValue, sourceFamily, sourceValue, out expired);
             }
 
             if (found is null && _table.HasKind(direction, 1))
             {
-                found = Listed(_table.Find(spi, direction, destinationFamily, destinationValue, AddressValue.Any, default));
+                found = _table.Find(spi, direction, destinationFamily, destinationValue, AddressValue.Any, default, out expired);
             }
         }
 
         if (found is null && _table.HasKind(direction, 0))
         {
-            found = Listed(_table.Find(spi, direction, AddressValue.Any, default, AddressValue.Any, default));
+            found = _table.Find(spi, direction, AddressValue.Any, default, AddressValue.Any, default, out expired);
         }
 
         if (found is null)
@@ -461,7 +462,7 @@ public sealed class SecurityAssociationDatabase : IDisposable
             return IpsecStatus.UnknownSpi;
         }
 
-        if (found.State >= SecurityAssociationState.Expired)
+        if (expired)
         {
             IpsecMetrics.RecordDrop(IpsecStatus.SaExpired, direction);
             return IpsecStatus.SaExpired;
@@ -471,12 +472,17 @@ public sealed class SecurityAssociationDatabase : IDisposable
         return IpsecStatus.Success;
     }
 
-    /// <summary>
-    /// A reader that loaded the table just before a removal may still meet the removed entry; it then answers as if the
-    /// removal had happened first and goes on to the less specific keys.
-    /// </summary>
-    private static SecurityAssociationHandle? Listed(SecurityAssociationHandle? handle) =>
-        handle is null || handle.State == SecurityAssociationState.Removed ? null : handle;
+    /// <summary>Mirrors a hard expiry into the lookup table, so lookups answer it without reading the entry.</summary>
+    internal void OnExpired(SecurityAssociationHandle handle)
+    {
+        lock (_writeLock)
+        {
+            if (handle.State < SecurityAssociationState.Removed)
+            {
+                _table.MarkExpired(handle);
+            }
+        }
+    }
 
     private bool RemoveLocked(SecurityAssociationHandle handle)
     {

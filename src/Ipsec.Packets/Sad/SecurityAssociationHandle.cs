@@ -238,7 +238,17 @@ public sealed class SecurityAssociationHandle
         return false;
     }
 
-    internal void MarkExpired() => Advance(SecurityAssociationState.Expired);
+    /// <summary>
+    /// Hard-expires the SA. The thread that moves the state also marks the SAD's slot (under the writers' lock, once per
+    /// SA), so lookups answer <see cref="IpsecStatus.SaExpired"/> from the slot; the data path checks the state itself.
+    /// </summary>
+    internal void MarkExpired()
+    {
+        if (Advance(SecurityAssociationState.Expired))
+        {
+            _database.OnExpired(this);
+        }
+    }
 
     /// <summary>Drops the database's own reference (once); the SA is disposed when no lease remains.</summary>
     internal void ReleaseDatabaseReference()
