@@ -1,20 +1,35 @@
+using System.Runtime.InteropServices;
 using System.Threading;
 
 namespace Ipsec.Packets;
 
 /// <summary>The live counters behind <see cref="SecurityAssociationStatistics"/>; updated with interlocked adds.</summary>
+// The counters sit 64 bytes from either end of the object (Size = 64 + 88 + 64), so written on every packet they never
+// share a cache line with a neighbour on the heap, such as another SA's counters.
+[StructLayout(LayoutKind.Explicit, Size = 216)]
 internal sealed class SecurityAssociationCounters
 {
+    [FieldOffset(64)]
     public long PacketsProtected;
+    [FieldOffset(72)]
     public long BytesProtected;
+    [FieldOffset(80)]
     public long PacketsUnprotected;
+    [FieldOffset(88)]
     public long BytesUnprotected;
+    [FieldOffset(96)]
     public long ReplayDrops;
+    [FieldOffset(104)]
     public long AuthenticationFailures;
+    [FieldOffset(112)]
     public long PaddingErrors;
+    [FieldOffset(120)]
     public long MalformedDrops;
+    [FieldOffset(128)]
     public long DummyPackets;
+    [FieldOffset(136)]
     public long SequenceExhaustedDrops;
+    [FieldOffset(144)]
     public long PolicyMismatches;
 
     public void Protected(int bytes)

@@ -10,6 +10,8 @@ namespace Ipsec.Packets.Internal;
 /// </summary>
 internal sealed class ContextPool<T> where T : class
 {
+    private const int Stride = 8;
+
     private readonly T?[] _slots;
     private readonly T[] _all;
 
@@ -20,12 +22,14 @@ internal sealed class ContextPool<T> where T : class
             size = Math.Max(4, Environment.ProcessorCount * 2);
         }
 
-        _slots = new T?[size];
+        // One slot per 64-byte line, and a guard line at each end: threads renting different slots, and the pools of
+        // other SAs allocated next to this one, never write to the same cache line.
+        _slots = new T?[(size + 2) * Stride];
         _all = new T[size];
         for (int i = 0; i < size; i++)
         {
             _all[i] = factory();
-            _slots[i] = _all[i];
+            _slots[(i + 1) * Stride] = _all[i];
         }
     }
 
@@ -35,19 +39,20 @@ internal sealed class ContextPool<T> where T : class
     public T Rent()
     {
         T?[] slots = _slots;
-        int start = Environment.CurrentManagedThreadId % slots.Length;
+        int count = _all.Length;
+        int start = Environment.CurrentManagedThreadId % count;
         SpinWait spin = default;
         while (true)
         {
-            for (int n = 0; n < slots.Length; n++)
+            for (int n = 0; n < count; n++)
             {
                 int i = start + n;
-                if (i >= slots.Length)
+                if (i >= count)
                 {
-                    i -= slots.Length;
+                    i -= count;
                 }
 
-                T? item = Interlocked.Exchange(ref slots[i], null);
+                T? item = Interlocked.Exchange(ref slots[(i + 1) * Stride], null);
                 if (item is not null)
                 {
                     return item;
@@ -61,16 +66,17 @@ internal sealed class ContextPool<T> where T : class
     public void Return(T item)
     {
         T?[] slots = _slots;
-        int start = Environment.CurrentManagedThreadId % slots.Length;
-        for (int n = 0; n < slots.Length; n++)
+        int count = _all.Length;
+        int start = Environment.CurrentManagedThreadId % count;
+        for (int n = 0; n < count; n++)
         {
             int i = start + n;
-            if (i >= slots.Length)
+            if (i >= count)
             {
-                i -= slots.Length;
+                i -= count;
             }
 
-            if (Interlocked.CompareExchange(ref slots[i], item, null) is null)
+            if (Interlocked.CompareExchange(ref slots[(i + 1) * Stride], item, null) is null)
             {
                 return;
             }

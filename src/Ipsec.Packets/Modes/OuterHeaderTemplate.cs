@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading;
+using Ipsec.Packets.Internal;
 using Ipsec.Packets.Wire;
 
 namespace Ipsec.Packets.Modes;
@@ -20,7 +21,7 @@ internal sealed class OuterHeaderTemplate
     private readonly DontFragmentPolicy _dontFragment;
     private readonly bool _copyDscp;
     private readonly bool _copyFlowLabel;
-    private int _identification;
+    private readonly PaddedInt32 _identification = new();
 
     public OuterHeaderTemplate(IPAddress? source, IPAddress? destination, byte hopLimit, DontFragmentPolicy dontFragment, bool copyDscp, bool copyFlowLabel, string paramName)
     {
@@ -36,7 +37,7 @@ internal sealed class OuterHeaderTemplate
         _dontFragment = dontFragment;
         _copyDscp = copyDscp;
         _copyFlowLabel = copyFlowLabel;
-        _identification = Random.Shared.Next(ushort.MaxValue + 1);
+        _identification.Value = Random.Shared.Next(ushort.MaxValue + 1);
     }
 
     /// <summary>True for an IPv6 outer header.</summary>
@@ -46,7 +47,7 @@ internal sealed class OuterHeaderTemplate
     public int HeaderLength => IsIPv6 ? IPv6Header.Length : IPv4Header.MinLength;
 
     /// <summary>Sets the next IPv4 Identification (tests reproducing captured packets).</summary>
-    public void SetNextIdentification(ushort identification) => Volatile.Write(ref _identification, identification - 1);
+    public void SetNextIdentification(ushort identification) => Volatile.Write(ref _identification.Value, identification - 1);
 
     /// <summary>What the outer header inherits from an inner packet; read before the inner packet is encrypted.</summary>
     public static InnerFields ReadInner(ReadOnlySpan<byte> inner)
@@ -86,7 +87,7 @@ internal sealed class OuterHeaderTemplate
         packet[0] = 0x45;
         packet[IPv4Header.Field.Tos] = trafficClass;
         BinaryPrimitives.WriteUInt16BigEndian(packet[IPv4Header.Field.TotalLength..], (ushort)packet.Length);
-        BinaryPrimitives.WriteUInt16BigEndian(packet[IPv4Header.Field.Identification..], (ushort)Interlocked.Increment(ref _identification));
+        BinaryPrimitives.WriteUInt16BigEndian(packet[IPv4Header.Field.Identification..], (ushort)Interlocked.Increment(ref _identification.Value));
         BinaryPrimitives.WriteUInt16BigEndian(packet[IPv4Header.Field.FlagsFragmentOffset..], dontFragment ? IPv4Header.DontFragmentFlag : (ushort)0);
         packet[IPv4Header.Field.TimeToLive] = _hopLimit;
         packet[IPv4Header.Field.Protocol] = protocol;

@@ -29,11 +29,9 @@ public sealed class SecurityAssociationHandle
 
     private readonly SecurityAssociationDatabase _database;
     private SecurityAssociationLifetime _lifetime;
-    private long _bytes;
-    private long _packets;
+    private readonly SecurityAssociationUsage _usage = new();
     private long _firstUseTimestamp = NotUsed;
     private int _state;
-    private int _references = 1;
     private int _databaseReferenceReleased;
 
     internal SecurityAssociationHandle(
@@ -83,16 +81,16 @@ public sealed class SecurityAssociationHandle
     public bool IsRetiring => Volatile.Read(ref RetireAtTimestamp) != long.MaxValue;
 
     /// <summary>The bytes accepted by <see cref="SecurityAssociationLease.RecordUse"/> so far.</summary>
-    public long BytesProcessed => Volatile.Read(ref _bytes);
+    public long BytesProcessed => Volatile.Read(ref _usage.Bytes);
 
     /// <summary>The packets accepted by <see cref="SecurityAssociationLease.RecordUse"/> so far.</summary>
-    public long PacketsProcessed => Volatile.Read(ref _packets);
+    public long PacketsProcessed => Volatile.Read(ref _usage.Packets);
 
     /// <summary>True once the SA has processed a packet (the "since first use" lifetimes run from then).</summary>
     public bool HasBeenUsed => Volatile.Read(ref _firstUseTimestamp) != NotUsed;
 
     /// <summary>True once the SA has been disposed (keys zeroed).</summary>
-    public bool IsDisposed => Volatile.Read(ref _references) == 0;
+    public bool IsDisposed => Volatile.Read(ref _usage.References) == 0;
 
     internal byte DestinationFamily { get; }
 
@@ -137,7 +135,7 @@ public sealed class SecurityAssociationHandle
             return Refuse(state);
         }
 
-        int references = Volatile.Read(ref _references);
+        int references = Volatile.Read(ref _usage.References);
         while (true)
         {
             if (references == 0)
@@ -145,7 +143,7 @@ public sealed class SecurityAssociationHandle
                 return Refuse(Volatile.Read(ref _state));
             }
 
-            int seen = Interlocked.CompareExchange(ref _references, references + 1, references);
+            int seen = Interlocked.CompareExchange(ref _usage.References, references + 1, references);
             if (seen == references)
             {
                 lease = new SecurityAssociationLease(this);
@@ -197,14 +195,14 @@ public sealed class SecurityAssociationHandle
         }
 
         SecurityAssociationLifetime lifetime = Volatile.Read(ref _lifetime);
-        long packets = Interlocked.Increment(ref _packets);
-        long bytes = Interlocked.Add(ref _bytes, byteCount);
+        long packets = Interlocked.Increment(ref _usage.Packets);
+        long bytes = Interlocked.Add(ref _usage.Bytes, byteCount);
         if (packets > lifetime.HardPackets || bytes > lifetime.HardBytes)
         {
             // Refused: expire first so that no later packet gets in, then take this packet's share back out.
             MarkExpired();
-            Interlocked.Decrement(ref _packets);
-            Interlocked.Add(ref _bytes, -byteCount);
+            Interlocked.Decrement(ref _usage.Packets);
+            Interlocked.Add(ref _usage.Bytes, -byteCount);
             IpsecMetrics.RecordDrop(IpsecStatus.SaExpired, Direction);
             return IpsecStatus.SaExpired;
         }
@@ -261,7 +259,7 @@ public sealed class SecurityAssociationHandle
 
     internal void Release()
     {
-        int remaining = Interlocked.Decrement(ref _references);
+        int remaining = Interlocked.Decrement(ref _usage.References);
         if (remaining == 0)
         {
             SecurityAssociation.Dispose();

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.InteropServices;
 using System.Threading;
 
 namespace Ipsec.Packets.Sequencing;
@@ -13,15 +14,25 @@ namespace Ipsec.Packets.Sequencing;
 /// ICV check, never accept it); <see cref="TryAccept"/> runs only after the ICV verified and decides under a short lock, so
 /// a sequence number is accepted at most once under any number of receiving threads.
 /// </remarks>
+[StructLayout(LayoutKind.Explicit, Size = 136)]
 internal sealed class AntiReplayWindow
 {
     /// <summary>The largest window, in packets.</summary>
     public const int MaximumSize = 1 << 20;
 
     private const int BitsPerBlock = 64;
+
+    // The read-mostly fields share the first line; the top, written per packet, sits 64 bytes from either end, and the
+    // lock is an object padded the same way, so two SAs' windows next to each other on the heap never share a written line.
+    [FieldOffset(0)]
     private readonly ulong[] _blocks;
+    [FieldOffset(8)]
+    private readonly PaddedLock _gate = new();
+    [FieldOffset(16)]
     private readonly ulong _blockMask;
-    private readonly object _gate = new();
+    [FieldOffset(24)]
+    private readonly int _size;
+    [FieldOffset(64)]
     private ulong _top;
 
     /// <summary>Creates a window of <paramref name="size"/> packets (0 turns replay protection off).</summary>
@@ -31,7 +42,7 @@ internal sealed class AntiReplayWindow
     {
         ArgumentOutOfRangeException.ThrowIfNegative(size);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(size, MaximumSize);
-        Size = size;
+        _size = size;
         int blocks = 2;
         while (blocks * BitsPerBlock < size + BitsPerBlock)
         {
@@ -51,7 +62,7 @@ internal sealed class AntiReplayWindow
     }
 
     /// <summary>The window size in packets; 0 when replay protection is off.</summary>
-    public int Size { get; }
+    public int Size => _size;
 
     /// <summary>The highest sequence number accepted so far (0 before the first).</summary>
     public ulong Highest => Volatile.Read(ref _top);
@@ -151,5 +162,11 @@ internal sealed class AntiReplayWindow
             Volatile.Write(ref block, block | bit);
             return true;
         }
+    }
+
+    /// <summary>A lock object that owns a whole cache line beyond its header.</summary>
+    [StructLayout(LayoutKind.Sequential, Size = 64)]
+    private sealed class PaddedLock
+    {
     }
 }

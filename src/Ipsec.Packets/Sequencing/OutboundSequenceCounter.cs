@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Threading;
 
 namespace Ipsec.Packets.Sequencing;
@@ -6,9 +7,14 @@ namespace Ipsec.Packets.Sequencing;
 /// The sender's sequence number (RFC 4303 §3.3.3): unique under any number of threads and never wrapping; once the
 /// last number is used the SA is exhausted and must be rekeyed.
 /// </summary>
+[StructLayout(LayoutKind.Explicit, Size = 136)]
 internal sealed class OutboundSequenceCounter
 {
+    // The counter sits 64 bytes from either end of the object, so no neighbour on the heap (another SA's counter
+    // included) shares its cache line: two threads on two SAs never contend.
+    [FieldOffset(0)]
     private readonly ulong _maximum;
+    [FieldOffset(64)]
     private ulong _last;
 
     /// <summary>Creates a counter for 32-bit or extended 64-bit sequence numbers.</summary>
