@@ -68,7 +68,7 @@ public class ScalingBenchmarks
 
         for (int t = 0; t < MaximumThreads; t++)
         {
-            _receiveBuffers[t] = new byte[_sharedRing.Length];
+            _receiveBuffers[t] = new byte[_sharedRing.Length + (2 * EspTestbed.GuardBytes)];
         }
 
         _accepted = new int[MaximumThreads * 16];
@@ -156,8 +156,8 @@ public class ScalingBenchmarks
         int accepted = 0;
         for (int i = 0; i < share; i++)
         {
-            ring[i].CopyTo(buffer);
-            if (_testbed.Inbound.ProcessInbound(buffer, 0, ring.Length, out _) == IpsecStatus.Success)
+            ring[i].CopyTo(buffer.AsSpan(EspTestbed.GuardBytes));
+            if (_testbed.Inbound.ProcessInbound(buffer, EspTestbed.GuardBytes, ring.Length, out _) == IpsecStatus.Success)
             {
                 accepted++;
             }
@@ -175,8 +175,8 @@ public class ScalingBenchmarks
         int accepted = 0;
         for (int i = thread; i < PacketsPerInvoke; i += Threads)
         {
-            ring[i].CopyTo(buffer);
-            if (_testbed.Inbound.ProcessInbound(buffer, 0, ring.Length, out _) == IpsecStatus.Success)
+            ring[i].CopyTo(buffer.AsSpan(EspTestbed.GuardBytes));
+            if (_testbed.Inbound.ProcessInbound(buffer, EspTestbed.GuardBytes, ring.Length, out _) == IpsecStatus.Success)
             {
                 accepted++;
             }

@@ -72,10 +72,15 @@ internal sealed class EspTestbed : IDisposable
         (CreateSender(suite.Options(spi, replayWindowSize)), AddReceiver(suite.Options(spi, replayWindowSize)));
 
     /// <summary>A buffer holding <paramref name="plainPacket"/> with the sender's headroom before it and tailroom after it.</summary>
+    /// <summary>Bytes left unused before and after a packet in the buffers a benchmark thread writes.</summary>
+    public const int GuardBytes = 64;
+
     public static byte[] ProtectBuffer(EspProcessor sender, byte[] plainPacket, out int offset)
     {
-        offset = sender.MaximumHeadroom;
-        byte[] buffer = new byte[offset + plainPacket.Length + sender.MaximumTailroom];
+        // A cache line of guard on either side, so buffers of different threads never share a line (no false sharing
+        // in the multi-core rows).
+        offset = sender.MaximumHeadroom + GuardBytes;
+        byte[] buffer = new byte[offset + plainPacket.Length + sender.MaximumTailroom + GuardBytes];
         plainPacket.CopyTo(buffer, offset);
         return buffer;
     }
