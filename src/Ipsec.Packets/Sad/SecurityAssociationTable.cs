@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Runtime.Intrinsics.X86;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Threading;
@@ -78,6 +79,18 @@ internal sealed class SecurityAssociationTable
     {
         int hash = GetHash(spi, direction, destinationFamily, destination, sourceFamily, source);
         int kind = KindTag(direction, destinationFamily, sourceFamily);
+        Slot[] slots = Volatile.Read(ref _slots);
+        int mask = slots.Length - 1;
+        int home = hash & mask;
+        if (Sse.IsSupported)
+        {
+            // Start the home slot's cache miss now, so it overlaps the filter check.
+            unsafe
+            {
+                Sse.Prefetch0(Unsafe.AsPointer(ref slots[home]));
+            }
+        }
+
         ulong[] filter = Volatile.Read(ref _filter);
         uint bit = FilterBit(hash, filter.Length);
         if ((filter[bit >> 6] & (1UL << (int)bit)) == 0)
@@ -86,9 +99,7 @@ internal sealed class SecurityAssociationTable
             return null;
         }
 
-        Slot[] slots = Volatile.Read(ref _slots);
-        int mask = slots.Length - 1;
-        for (int i = hash & mask; ; i = (i + 1) & mask)
+        for (int i = home; ; i = (i + 1) & mask)
         {
             ref Slot slot = ref slots[i];
             object? item = Volatile.Read(ref slot.Entry);
