@@ -71,10 +71,10 @@ internal sealed class EspTestbed : IDisposable
     public (EspProcessor Sender, EspSecurityAssociation Receiver) AddSa(EspSuite suite, uint spi, int replayWindowSize) =>
         (CreateSender(suite.Options(spi, replayWindowSize)), AddReceiver(suite.Options(spi, replayWindowSize)));
 
-    /// <summary>A buffer holding <paramref name="plainPacket"/> with the sender's headroom before it and tailroom after it.</summary>
     /// <summary>Bytes left unused before and after a packet in the buffers a benchmark thread writes.</summary>
     public const int GuardBytes = 64;
 
+    /// <summary>A buffer holding <paramref name="plainPacket"/> with the sender's headroom before it and tailroom after it.</summary>
     public static byte[] ProtectBuffer(EspProcessor sender, byte[] plainPacket, out int offset)
     {
         // A cache line of guard on either side, so buffers of different threads never share a line (no false sharing

@@ -190,4 +190,122 @@ public class SecurityAssociationDatabaseLookupTests
         Assert.That(sad.MeanProbe(), Is.LessThanOrEqualTo(2.0));
         Assert.That(sad.LongestProbe(), Is.LessThanOrEqualTo(32));
     }
+
+    /// <summary>
+    /// Random adds and removes over a small key space (so tables fill with removed slots, rebuild, grow, wrap at their end
+    /// and hold many keys that share an SPI), checked after every step against a dictionary: every key is found exactly
+    /// when the model has it, and as the entry the model holds.
+    /// </summary>
+    [TestCase(1)]
+    [TestCase(2)]
+    [TestCase(3)]
+    public void RandomAddsAndRemovesAgreeWithAModel(int seed)
+    {
+        var random = new Random(seed);
+        IPAddress?[] destinations = [null, V4Dst, V4Other, V6Dst, V6Other];
+        IPAddress?[] sources = [null, V4Src, V6Src];
+        var keys = new System.Collections.Generic.List<(uint Spi, SecurityAssociationDirection Direction, IPAddress? Destination, IPAddress? Source)>();
+        for (uint spi = 0x100; spi < 0x100 + 40; spi++)
+        {
+            foreach (SecurityAssociationDirection direction in new[] { SecurityAssociationDirection.Inbound, SecurityAssociationDirection.Outbound })
+            {
+                foreach (IPAddress? destination in destinations)
+                {
+                    foreach (IPAddress? source in sources)
+                    {
+                        bool sameFamily = source is null || (destination is not null && destination.AddressFamily == source.AddressFamily);
+                        if (sameFamily && (direction == SecurityAssociationDirection.Inbound || source is null))
+                        {
+                            keys.Add((spi, direction, destination, source));
+                        }
+                    }
+                }
+            }
+        }
+
+        using var sad = new SecurityAssociationDatabase();
+        var model = new System.Collections.Generic.Dictionary<int, SecurityAssociationHandle>();
+        for (int step = 0; step < 4000; step++)
+        {
+            int k = random.Next(keys.Count);
+            var key = keys[k];
+            if (model.Remove(k, out SecurityAssociationHandle? present))
+            {
+                Assert.That(sad.Remove(present), Is.True);
+            }
+            else
+            {
+                model[k] = sad.Add(new FakeSecurityAssociation(key.Spi), key.Direction, key.Destination, key.Source);
+            }
+
+            if (step % 50 != 49)
+            {
+                continue;
+            }
+
+            for (int i = 0; i < keys.Count; i++)
+            {
+                var probe = keys[i];
+                byte[] destination = probe.Destination?.GetAddressBytes() ?? [];
+                byte[] source = probe.Source?.GetAddressBytes() ?? [];
+                SecurityAssociationHandle? found = null;
+                if (probe.Direction == SecurityAssociationDirection.Inbound)
+                {
+                    sad.FindInbound(probe.Spi, destination, source, out found);
+                }
+                else
+                {
+                    sad.FindOutbound(probe.Spi, destination, out found);
+                }
+
+                // The lookup falls back to less specific keys, so the expected answer is the most specific one present.
+                SecurityAssociationHandle? expected = null;
+                for (int j = 0; j < keys.Count && expected is null; j++)
+                {
+                    var candidate = keys[j];
+                    bool sameDestination = Equals(candidate.Destination, probe.Destination);
+                    bool fallsBack = candidate.Spi == probe.Spi && candidate.Direction == probe.Direction &&
+                        ((sameDestination && Equals(candidate.Source, probe.Source)) ||
+                         (sameDestination && candidate.Source is null) ||
+                         (candidate.Destination is null && candidate.Source is null));
+                    if (fallsBack && model.TryGetValue(j, out SecurityAssociationHandle? held) && IsAtLeastAsSpecific(candidate, keys, j, probe, model))
+                    {
+                        expected = held;
+                    }
+                }
+
+                Assert.That(found, Is.SameAs(expected), $"step {step}: spi {probe.Spi:x} {probe.Direction} dst {probe.Destination} src {probe.Source}");
+            }
+        }
+    }
+
+    /// <summary>Whether no more specific present key than keys[index] also matches the probe.</summary>
+    private static bool IsAtLeastAsSpecific(
+        (uint Spi, SecurityAssociationDirection Direction, IPAddress? Destination, IPAddress? Source) candidate,
+        System.Collections.Generic.List<(uint Spi, SecurityAssociationDirection Direction, IPAddress? Destination, IPAddress? Source)> keys,
+        int index, (uint Spi, SecurityAssociationDirection Direction, IPAddress? Destination, IPAddress? Source) probe,
+        System.Collections.Generic.Dictionary<int, SecurityAssociationHandle> model)
+    {
+        int Rank((uint Spi, SecurityAssociationDirection Direction, IPAddress? Destination, IPAddress? Source) key) =>
+            key.Destination is null ? 0 : key.Source is null ? 1 : 2;
+
+        for (int j = 0; j < keys.Count; j++)
+        {
+            var other = keys[j];
+            if (j == index || !model.ContainsKey(j) || other.Spi != probe.Spi || other.Direction != probe.Direction || Rank(other) <= Rank(candidate))
+            {
+                continue;
+            }
+
+            bool matches = Rank(other) == 2
+                ? Equals(other.Destination, probe.Destination) && Equals(other.Source, probe.Source)
+                : Equals(other.Destination, probe.Destination);
+            if (matches)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

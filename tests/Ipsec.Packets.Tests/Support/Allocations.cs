@@ -3,6 +3,10 @@ using System;
 namespace Ipsec.Packets.Tests.Support;
 
 /// <summary>Measures managed allocations of warmed-up calls on the current thread.</summary>
+/// <remarks>
+/// Calls that loop over hundreds of packets are warmed up three times, not once: with a single warm-up a full test run
+/// once saw a one-off runtime allocation (5,888 bytes, never repeated in isolation) land inside the measured window.
+/// </remarks>
 public static class Allocations
 {
     /// <summary>Runs <paramref name="action"/> <paramref name="warmUps"/> times to warm it up, then returns the bytes allocated by <paramref name="iterations"/> more calls.</summary>

@@ -1,0 +1,62 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Ipsec.Packets.Internal;
+
+/// <summary>
+/// Asks Linux to back a large, randomly read array with 2 MiB pages (transparent huge pages), so a lookup that misses the
+/// caches does not also miss the TLB. A hint only: on other systems, on old kernels or when the kernel refuses, nothing
+/// changes but the speed.
+/// </summary>
+/// <remarks>
+/// The array's own 2 MiB-aligned interior is advised <c>MADV_HUGEPAGE</c> (future faults) and then <c>MADV_COLLAPSE</c>
+/// (Linux 6.1 and later: the pages already touched are collapsed now, whatever the system-wide THP setting short of
+/// <c>never</c>). Arrays on the large object heap are not moved by default; if one ever is, the new copy simply goes
+/// without the hint. Memory the hint covers returns to the GC like any other when the array dies.
+/// </remarks>
+internal static partial class LargePages
+{
+    /// <summary>Arrays smaller than this (bytes) are not worth a system call: their pages fit the TLB anyway.</summary>
+    public const long MinimumBytes = 8L << 20;
+
+    private const long HugePageBytes = 2L << 20;
+    private const int MadvHugePage = 14;
+    private const int MadvCollapse = 25;
+
+    private static volatile bool s_unavailable = !OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("XXNOHP") == "1";
+
+    /// <summary>Advises the array's memory; returns whether the kernel accepted the collapse.</summary>
+    public static unsafe bool Advise<T>(T[] array)
+    {
+        long bytes = (long)array.Length * Unsafe.SizeOf<T>();
+        if (s_unavailable || bytes < MinimumBytes)
+        {
+            return false;
+        }
+
+        fixed (byte* first = &Unsafe.As<T, byte>(ref MemoryMarshal.GetArrayDataReference(array)))
+        {
+            long start = ((long)first + HugePageBytes - 1) & ~(HugePageBytes - 1);
+            long end = ((long)first + bytes) & ~(HugePageBytes - 1);
+            if (end <= start)
+            {
+                return false;
+            }
+
+            try
+            {
+                _ = madvise((nint)start, (nuint)(end - start), MadvHugePage);
+                return madvise((nint)start, (nuint)(end - start), MadvCollapse) == 0;
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                s_unavailable = true;
+                return false;
+            }
+        }
+    }
+
+    [LibraryImport("libc")]
+    private static partial int madvise(nint address, nuint length, int advice);
+}
