@@ -24,7 +24,7 @@ internal static partial class LargePages
     private const int MadvHugePage = 14;
     private const int MadvCollapse = 25;
 
-    private static volatile bool s_unavailable = !OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("XXNOHP") == "1";
+    private static volatile bool s_unavailable = !OperatingSystem.IsLinux();
 
     /// <summary>Advises the array's memory; returns whether the kernel accepted the collapse.</summary>
     public static unsafe bool Advise<T>(T[] array)
