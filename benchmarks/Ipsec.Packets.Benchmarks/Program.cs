@@ -13,12 +13,21 @@ namespace Ipsec.Packets.Benchmarks;
 /// <summary>
 /// Runs the benchmarks (BenchmarkDotNet's command line). <c>--quick</c> (or IPSEC_BENCH_QUICK=1) keeps only the
 /// parameter values a quick look needs: tunnel mode, 64- and 1,400-byte payloads, the smallest and largest SAD and window.
-/// After a run including <see cref="ScalingBenchmarks"/> the scaling factors are printed.
+/// After a run including <see cref="ScalingBenchmarks"/> the scaling factors are printed. <c>--paired-scaling [rounds]</c>
+/// runs <see cref="PairedScaling"/> instead of BenchmarkDotNet.
 /// </summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
+        int paired = Array.IndexOf(args, "--paired-scaling");
+        if (paired >= 0)
+        {
+            int rounds = paired + 1 < args.Length && int.TryParse(args[paired + 1], out int n) ? n : 21;
+            PairedScaling.Run(rounds);
+            return 0;
+        }
+
         bool quick = args.Contains("--quick") || Environment.GetEnvironmentVariable("IPSEC_BENCH_QUICK") == "1";
         IConfig config = DefaultConfig.Instance;
         if (quick)
