@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Threading;
 using Ipsec.Packets.Ah;
@@ -269,16 +270,16 @@ public sealed class AhSecurityAssociation : IDisposable
             return IpsecStatus.Replayed;
         }
 
-        Span<byte> headers = stackalloc byte[MaximumIPHeaderLength];
-        headers = headers[..ahOffset];
+        // The prepared headers and the AH copy sit next to each other, so an HMAC takes them in one call.
+        Span<byte> prepared = stackalloc byte[MaximumIPHeaderLength + MaximumAhLength];
+        Span<byte> headers = prepared[..ahOffset];
         packet[..ahOffset].CopyTo(headers);
         if (!(isIPv6 ? AhMutableFields.TryZeroIPv6(headers) : AhMutableFields.TryZeroIPv4(headers)))
         {
             return Malformed(IpsecStatus.Malformed);
         }
 
-        Span<byte> ahCopy = stackalloc byte[MaximumAhLength];
-        ahCopy = ahCopy[..ahLength];
+        Span<byte> ahCopy = prepared.Slice(ahOffset, ahLength);
         ah.Header.CopyTo(ahCopy);
         int icvOffset = AhHeader.Field.Icv + _ivSize;
         ahCopy.Slice(icvOffset, _icvSize).Clear();
@@ -515,14 +516,40 @@ public sealed class AhSecurityAssociation : IDisposable
             return;
         }
 
+        // Each Append is a call into OpenSSL: pieces that lie next to each other in memory (the prepared headers and the
+        // AH copy on unprotect, the AH header and the payload on protect) go in as one.
+        if (Follows(headers, ah))
+        {
+            headers = MemoryMarshal.CreateReadOnlySpan(ref MemoryMarshal.GetReference(headers), headers.Length + ah.Length);
+            ah = default;
+        }
+        else if (Follows(ah, payload))
+        {
+            payload = MemoryMarshal.CreateReadOnlySpan(ref MemoryMarshal.GetReference(ah), ah.Length + payload.Length);
+            ah = default;
+        }
+
         IntegrityContext context = _integrity!.Rent();
         context.Append(headers);
-        context.Append(ah);
+        if (!ah.IsEmpty)
+        {
+            context.Append(ah);
+        }
+
         context.Append(payload);
-        context.Append(suffix);
+        if (!suffix.IsEmpty)
+        {
+            context.Append(suffix);
+        }
+
         context.Finish(icv);
         _integrity.Return(context);
     }
+
+    /// <summary>Whether <paramref name="second"/> starts right where <paramref name="first"/> ends.</summary>
+    private static bool Follows(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second) =>
+        !first.IsEmpty && !second.IsEmpty &&
+        Unsafe.AreSame(ref MemoryMarshal.GetReference(first[first.Length..]), ref MemoryMarshal.GetReference(second));
 
     private int AhHeaderLength(bool isIPv6) => AhHeader.GetHeaderLength(_ivSize + _icvSize, isIPv6);
 
