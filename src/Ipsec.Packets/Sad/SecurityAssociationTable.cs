@@ -51,7 +51,7 @@ internal sealed class SecurityAssociationTable
 
     private static readonly ulong Seed = CreateSeed();
 
-    /// <summary>Marks a slot whose entry was removed: probes go on past it, inserts may reuse it.</summary>
+    /// <summary>Marks a slot whose entry was removed: probes go on past it; only a rebuild frees the slot.</summary>
     private static readonly object Tombstone = new();
 
     private Layout _layout = new(InitialSize);
