@@ -21,7 +21,7 @@ namespace Ipsec.Packets.Sad;
 /// <para>A lookup compares sixteen control bytes from the key's home slot at once (one vector compare) and reads only
 /// the slots whose byte matches, normally exactly one: the slot alone answers it (key and whether the SA has
 /// hard-expired), so a hit costs one slot read and never dereferences the entry, and an unknown SPI is usually refused
-/// from the control bytes alone (1 MiB per million SAs, cache-resident), without touching a slot. Because the slot to read
+/// from the control bytes alone (2 MiB at a million SAs, mostly in cache), without touching a slot. Because the slot to read
 /// comes from the control bytes and not from a branch on the slot's contents, the processor does not mispredict on a
 /// cache miss and can start the next packet's lookup while this one's slot is on its way: at a million SAs that is what
 /// keeps a lookup well under one memory latency.</para>
