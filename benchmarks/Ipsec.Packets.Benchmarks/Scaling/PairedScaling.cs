@@ -17,12 +17,12 @@ internal static class PairedScaling
 
     private static readonly (string Name, Func<ScalingBenchmarks, int> Run)[] Rows =
     [
-        ("protect, one SA per thread", b => b.ProtectOwnSa()),
-        ("protect, one SA shared by all threads", b => b.ProtectSharedSa()),
-        ("unprotect, one SA per thread", b => b.UnprotectOwnSa()),
-        ("unprotect, one SA shared by all threads", b => b.UnprotectSharedSa()),
-        ("control: AES-NI CTR rounds only, one key per thread", b => b.AesNiCtrOwnKey()),
-        ("control: bare BCL AesGcm.Encrypt, one key per thread", b => b.BclEncryptOwnKey()),
+        (ScalingBenchmarks.ProtectOwnSaRow, b => b.ProtectOwnSa()),
+        (ScalingBenchmarks.ProtectSharedSaRow, b => b.ProtectSharedSa()),
+        (ScalingBenchmarks.UnprotectOwnSaRow, b => b.UnprotectOwnSa()),
+        (ScalingBenchmarks.UnprotectSharedSaRow, b => b.UnprotectSharedSa()),
+        (ScalingBenchmarks.AesNiControlRow, b => b.AesNiCtrOwnKey()),
+        (ScalingBenchmarks.BclControlRow, b => b.BclEncryptOwnKey()),
     ];
 
     public static void Run(int rounds)

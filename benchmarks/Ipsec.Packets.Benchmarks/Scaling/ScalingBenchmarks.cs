@@ -25,6 +25,15 @@ namespace Ipsec.Packets.Benchmarks.Scaling;
 public class ScalingBenchmarks
 {
     public const int PacketsPerInvoke = 16384;
+
+    // Row names, shared with PairedScaling.
+    public const string ProtectOwnSaRow = "protect, one SA per thread";
+    public const string ProtectSharedSaRow = "protect, one SA shared by all threads";
+    public const string UnprotectOwnSaRow = "unprotect, one SA per thread";
+    public const string UnprotectSharedSaRow = "unprotect, one SA shared by all threads";
+    public const string BclControlRow = "control: bare BCL AesGcm.Encrypt, one key per thread";
+    public const string AesNiControlRow = "control: AES-NI CTR rounds only, one key per thread";
+
     private const int MaximumThreads = 2;
 
     // Each thread's own ring stays within its core's L2 cache (512 packets of at most ~1.5 KB), so the rows measure the
@@ -149,17 +158,17 @@ public class ScalingBenchmarks
         _testbed.Dispose();
     }
 
-    [Benchmark(OperationsPerInvoke = PacketsPerInvoke, Description = "protect, one SA per thread")]
+    [Benchmark(OperationsPerInvoke = PacketsPerInvoke, Description = ProtectOwnSaRow)]
     public int ProtectOwnSa() => RunAndCount(_protectOwn);
 
-    [Benchmark(OperationsPerInvoke = PacketsPerInvoke, Description = "protect, one SA shared by all threads")]
+    [Benchmark(OperationsPerInvoke = PacketsPerInvoke, Description = ProtectSharedSaRow)]
     public int ProtectSharedSa() => RunAndCount(_protectShared);
 
-    [Benchmark(OperationsPerInvoke = PacketsPerInvoke, Description = "unprotect, one SA per thread")]
+    [Benchmark(OperationsPerInvoke = PacketsPerInvoke, Description = UnprotectOwnSaRow)]
     public int UnprotectOwnSa() => RunAndCount(_unprotectOwn);
 
     /// <summary>All threads feed one receiving SA (interleaved sequence numbers); its window is emptied after each invocation.</summary>
-    [Benchmark(OperationsPerInvoke = PacketsPerInvoke, Description = "unprotect, one SA shared by all threads")]
+    [Benchmark(OperationsPerInvoke = PacketsPerInvoke, Description = UnprotectSharedSaRow)]
     public int UnprotectSharedSa()
     {
         int accepted = RunAndCount(_unprotectShared);
@@ -168,11 +177,11 @@ public class ScalingBenchmarks
     }
 
     /// <summary>The control: the bare BCL AES-GCM seal of the payload, one key per thread, nothing shared.</summary>
-    [Benchmark(OperationsPerInvoke = PacketsPerInvoke, Description = "control: bare BCL AesGcm.Encrypt, one key per thread")]
+    [Benchmark(OperationsPerInvoke = PacketsPerInvoke, Description = BclControlRow)]
     public int BclEncryptOwnKey() => RunAndCount(_bclEncrypt);
 
     /// <summary>The compute control: AES-NI CTR over the payload, one key per thread, no library and no OpenSSL.</summary>
-    [Benchmark(OperationsPerInvoke = PacketsPerInvoke, Description = "control: AES-NI CTR rounds only, one key per thread")]
+    [Benchmark(OperationsPerInvoke = PacketsPerInvoke, Description = AesNiControlRow)]
     public int AesNiCtrOwnKey() => RunAndCount(_aesNiCtr);
 
     private int RunAndCount(Action<int> work)
