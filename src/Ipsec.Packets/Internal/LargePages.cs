@@ -10,9 +10,9 @@ namespace Ipsec.Packets.Internal;
 /// changes but the speed.
 /// </summary>
 /// <remarks>
-/// The array's own 2 MiB-aligned interior is advised <c>MADV_HUGEPAGE</c> (future faults) and then <c>MADV_COLLAPSE</c>
-/// (Linux 6.1 and later: the pages already touched are collapsed now, whatever the system-wide THP setting short of
-/// <c>never</c>). Arrays on the large object heap are not moved by default; if one ever is, the new copy simply goes
+/// The array's own 2 MiB-aligned interior is advised <c>MADV_HUGEPAGE</c> before it is filled (its first touches fault in
+/// 2 MiB pages) and <c>MADV_COLLAPSE</c> after (Linux 6.1 and later: whatever was already on small pages is collapsed
+/// now; quick when nothing is). Arrays on the large object heap are not moved by default; if one ever is, the new copy simply goes
 /// without the hint. Memory the hint covers returns to the GC like any other when the array dies.
 /// </remarks>
 internal static partial class LargePages
@@ -26,8 +26,19 @@ internal static partial class LargePages
 
     private static volatile bool s_unavailable = !OperatingSystem.IsLinux();
 
-    /// <summary>Advises the array's memory; returns whether the kernel accepted the collapse.</summary>
-    public static unsafe bool Advise<T>(T[] array)
+    /// <summary>
+    /// Advises a freshly allocated array's memory before it is filled, so the pages it faults in are 2 MiB ones from the
+    /// start (nothing to copy later); returns whether the kernel took the advice.
+    /// </summary>
+    public static bool Prepare<T>(T[] array) => Advise(array, MadvHugePage);
+
+    /// <summary>
+    /// Collapses whatever of the array still sits on small pages (pages touched before <see cref="Prepare"/>, or faulted
+    /// in when no huge page was free); quick when the array is on 2 MiB pages already. Returns whether the kernel accepted.
+    /// </summary>
+    public static bool Collapse<T>(T[] array) => Advise(array, MadvCollapse);
+
+    private static unsafe bool Advise<T>(T[] array, int advice)
     {
         long bytes = (long)array.Length * Unsafe.SizeOf<T>();
         if (s_unavailable || bytes < MinimumBytes)
@@ -46,8 +57,7 @@ internal static partial class LargePages
 
             try
             {
-                _ = madvise((nint)start, (nuint)(end - start), MadvHugePage);
-                return madvise((nint)start, (nuint)(end - start), MadvCollapse) == 0;
+                return madvise((nint)start, (nuint)(end - start), advice) == 0;
             }
             catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
             {

@@ -310,7 +310,7 @@ internal sealed class SecurityAssociationTable
         }
 
         _used = used;
-        LargePages.Advise(layout.Slots);
+        LargePages.Collapse(layout.Slots);
         Volatile.Write(ref _layout, layout);
         return layout;
     }
@@ -335,6 +335,7 @@ internal sealed class SecurityAssociationTable
         public Layout(int size)
         {
             Slots = new Slot[size];
+            LargePages.Prepare(Slots);
             Control = new byte[size + GroupSize];
         }
 

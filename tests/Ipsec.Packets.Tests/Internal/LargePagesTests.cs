@@ -11,8 +11,8 @@ public class LargePagesTests
     [Test]
     public void SmallArraysAreLeftAlone()
     {
-        Assert.That(LargePages.Advise(new long[1024]), Is.False);
-        Assert.That(LargePages.Advise(Array.Empty<object?>()), Is.False);
+        Assert.That(LargePages.Prepare(new long[1024]), Is.False);
+        Assert.That(LargePages.Collapse(Array.Empty<object?>()), Is.False);
     }
 
     /// <summary>
@@ -21,15 +21,16 @@ public class LargePagesTests
     /// survive. (With THP set to never the kernel may take the collapse or not; only the contents are checked there.)
     /// </summary>
     [Test]
-    public void LargeArraysAreCollapsedWhereTheKernelCan()
+    public void LargeArraysAreCollapsedWhereTheKernelCan([Values] bool preparedFirst)
     {
         var array = new (object? Reference, long Value)[(int)(LargePages.MinimumBytes / 16 * 2)];
+        bool prepared = preparedFirst && LargePages.Prepare(array);
         for (int i = 0; i < array.Length; i += 4096)
         {
             array[i] = (i, i);
         }
 
-        bool collapsed = LargePages.Advise(array);
+        bool collapsed = LargePages.Collapse(array);
         for (int i = 0; i < array.Length; i += 4096)
         {
             Assert.That(array[i].Value, Is.EqualTo(i));
@@ -43,6 +44,7 @@ public class LargePagesTests
         else if (KernelCanCollapse())
         {
             Assert.That(collapsed, Is.True, "Linux 6.1+ with transparent huge pages on (always or madvise) takes MADV_COLLAPSE");
+            Assert.That(prepared, Is.EqualTo(preparedFirst), "and MADV_HUGEPAGE");
         }
         GC.KeepAlive(array);
     }
