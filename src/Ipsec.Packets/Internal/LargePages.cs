@@ -12,8 +12,8 @@ namespace Ipsec.Packets.Internal;
 /// <remarks>
 /// The array's own 2 MiB-aligned interior is advised <c>MADV_HUGEPAGE</c> before it is filled (its first touches fault in
 /// 2 MiB pages) and <c>MADV_COLLAPSE</c> after (Linux 6.1 and later: whatever was already on small pages is collapsed
-/// now; quick when nothing is). Arrays on the large object heap are not moved by default; if one ever is, the new copy simply goes
-/// without the hint. Memory the hint covers returns to the GC like any other when the array dies.
+/// now; quick when nothing is). Arrays on the large object heap are not moved by default; if one ever is, the new copy
+/// simply goes without the hint. Memory the hint covers returns to the GC like any other when the array dies.
 /// </remarks>
 internal static partial class LargePages
 {

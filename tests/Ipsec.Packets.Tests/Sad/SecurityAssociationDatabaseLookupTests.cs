@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Net;
 using Ipsec.Packets.Tests.Support;
 using NUnit.Framework;
@@ -193,8 +194,8 @@ public class SecurityAssociationDatabaseLookupTests
 
     /// <summary>
     /// Random adds and removes over a small key space (so tables fill with removed slots, rebuild, grow, wrap at their end
-    /// and hold many keys that share an SPI), checked after every step against a dictionary: every key is found exactly
-    /// when the model has it, and as the entry the model holds.
+    /// and hold many keys that share an SPI), checked every 50 steps against a dictionary: every key is found exactly when
+    /// the model has it (or a less specific key the lookup falls back to), and as the entry the model holds.
     /// </summary>
     [TestCase(1)]
     [TestCase(2)]
@@ -204,7 +205,7 @@ public class SecurityAssociationDatabaseLookupTests
         var random = new Random(seed);
         IPAddress?[] destinations = [null, V4Dst, V4Other, V6Dst, V6Other];
         IPAddress?[] sources = [null, V4Src, V6Src];
-        var keys = new System.Collections.Generic.List<(uint Spi, SecurityAssociationDirection Direction, IPAddress? Destination, IPAddress? Source)>();
+        var keys = new List<Key>();
         for (uint spi = 0x100; spi < 0x100 + 40; spi++)
         {
             foreach (SecurityAssociationDirection direction in new[] { SecurityAssociationDirection.Inbound, SecurityAssociationDirection.Outbound })
@@ -216,7 +217,7 @@ public class SecurityAssociationDatabaseLookupTests
                         bool sameFamily = source is null || (destination is not null && destination.AddressFamily == source.AddressFamily);
                         if (sameFamily && (direction == SecurityAssociationDirection.Inbound || source is null))
                         {
-                            keys.Add((spi, direction, destination, source));
+                            keys.Add(new Key(spi, direction, destination, source));
                         }
                     }
                 }
@@ -224,18 +225,17 @@ public class SecurityAssociationDatabaseLookupTests
         }
 
         using var sad = new SecurityAssociationDatabase();
-        var model = new System.Collections.Generic.Dictionary<int, SecurityAssociationHandle>();
+        var model = new Dictionary<Key, SecurityAssociationHandle>();
         for (int step = 0; step < 4000; step++)
         {
-            int k = random.Next(keys.Count);
-            var key = keys[k];
-            if (model.Remove(k, out SecurityAssociationHandle? present))
+            Key key = keys[random.Next(keys.Count)];
+            if (model.Remove(key, out SecurityAssociationHandle? present))
             {
                 Assert.That(sad.Remove(present), Is.True);
             }
             else
             {
-                model[k] = sad.Add(new FakeSecurityAssociation(key.Spi), key.Direction, key.Destination, key.Source);
+                model[key] = sad.Add(new FakeSecurityAssociation(key.Spi), key.Direction, key.Destination, key.Source);
             }
 
             if (step % 50 != 49)
@@ -243,12 +243,11 @@ public class SecurityAssociationDatabaseLookupTests
                 continue;
             }
 
-            for (int i = 0; i < keys.Count; i++)
+            foreach (Key probe in keys)
             {
-                var probe = keys[i];
                 byte[] destination = probe.Destination?.GetAddressBytes() ?? [];
                 byte[] source = probe.Source?.GetAddressBytes() ?? [];
-                SecurityAssociationHandle? found = null;
+                SecurityAssociationHandle? found;
                 if (probe.Direction == SecurityAssociationDirection.Inbound)
                 {
                     sad.FindInbound(probe.Spi, destination, source, out found);
@@ -258,20 +257,21 @@ public class SecurityAssociationDatabaseLookupTests
                     sad.FindOutbound(probe.Spi, destination, out found);
                 }
 
-                // The lookup falls back to less specific keys, so the expected answer is the most specific one present.
+                // The lookup falls back from SPI, destination and source to SPI and destination, then to the SPI alone.
                 SecurityAssociationHandle? expected = null;
-                for (int j = 0; j < keys.Count && expected is null; j++)
+                if (probe.Source is not null)
                 {
-                    var candidate = keys[j];
-                    bool sameDestination = Equals(candidate.Destination, probe.Destination);
-                    bool fallsBack = candidate.Spi == probe.Spi && candidate.Direction == probe.Direction &&
-                        ((sameDestination && Equals(candidate.Source, probe.Source)) ||
-                         (sameDestination && candidate.Source is null) ||
-                         (candidate.Destination is null && candidate.Source is null));
-                    if (fallsBack && model.TryGetValue(j, out SecurityAssociationHandle? held) && IsAtLeastAsSpecific(candidate, keys, j, probe, model))
-                    {
-                        expected = held;
-                    }
+                    model.TryGetValue(probe, out expected);
+                }
+
+                if (expected is null && probe.Destination is not null)
+                {
+                    model.TryGetValue(probe with { Source = null }, out expected);
+                }
+
+                if (expected is null)
+                {
+                    model.TryGetValue(probe with { Destination = null, Source = null }, out expected);
                 }
 
                 Assert.That(found, Is.SameAs(expected), $"step {step}: spi {probe.Spi:x} {probe.Direction} dst {probe.Destination} src {probe.Source}");
@@ -279,33 +279,5 @@ public class SecurityAssociationDatabaseLookupTests
         }
     }
 
-    /// <summary>Whether no more specific present key than keys[index] also matches the probe.</summary>
-    private static bool IsAtLeastAsSpecific(
-        (uint Spi, SecurityAssociationDirection Direction, IPAddress? Destination, IPAddress? Source) candidate,
-        System.Collections.Generic.List<(uint Spi, SecurityAssociationDirection Direction, IPAddress? Destination, IPAddress? Source)> keys,
-        int index, (uint Spi, SecurityAssociationDirection Direction, IPAddress? Destination, IPAddress? Source) probe,
-        System.Collections.Generic.Dictionary<int, SecurityAssociationHandle> model)
-    {
-        int Rank((uint Spi, SecurityAssociationDirection Direction, IPAddress? Destination, IPAddress? Source) key) =>
-            key.Destination is null ? 0 : key.Source is null ? 1 : 2;
-
-        for (int j = 0; j < keys.Count; j++)
-        {
-            var other = keys[j];
-            if (j == index || !model.ContainsKey(j) || other.Spi != probe.Spi || other.Direction != probe.Direction || Rank(other) <= Rank(candidate))
-            {
-                continue;
-            }
-
-            bool matches = Rank(other) == 2
-                ? Equals(other.Destination, probe.Destination) && Equals(other.Source, probe.Source)
-                : Equals(other.Destination, probe.Destination);
-            if (matches)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    private readonly record struct Key(uint Spi, SecurityAssociationDirection Direction, IPAddress? Destination, IPAddress? Source);
 }
