@@ -5,7 +5,7 @@ using NUnit.Framework;
 
 namespace Ipsec.Packets.Tests.Esp;
 
-/// <summary>Every ESP vector of ../shared/vectors, at the ESP layer, in both directions.</summary>
+/// <summary>Every ESP vector of Vectors/Data (the repository's vector copy), at the ESP layer, in both directions.</summary>
 public class EspVectorTests
 {
     public static IEnumerable<TestCaseData> RfcVectors() => VectorFile.Cases("esp-rfc.json");

@@ -6,8 +6,10 @@ using System.Text.Json;
 namespace Ipsec.Packets.Tests.Vectors;
 
 /// <summary>
-/// Loads the verified known-answer vectors from <c>../shared/vectors/</c> (beside the repository root), or from the
-/// folder named by the IPSEC_VECTORS_DIR environment variable.
+/// Loads the verified known-answer vectors that the repository carries in <c>tests/Ipsec.Packets.Tests/Vectors/Data/</c>
+/// (copied from the project's shared vector set; provenance in that folder's README.md and each vector's <c>notes</c>),
+/// from the copy beside the test assembly, or from the folder named by the IPSEC_VECTORS_DIR environment variable.
+/// Nothing outside the repository is read.
 /// </summary>
 public static class VectorFile
 {
@@ -23,18 +25,7 @@ public static class VectorFile
                 return overridden;
             }
 
-            DirectoryInfo? dir = new(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Ipsec.Packets.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            if (dir?.Parent is null)
-            {
-                throw new DirectoryNotFoundException("Cannot find the repository root (Ipsec.Packets.sln) above " + AppContext.BaseDirectory);
-            }
-
-            return Path.Combine(dir.Parent.FullName, "shared", "vectors");
+            return Path.Combine(AppContext.BaseDirectory, "Vectors", "Data");
         }
     }
 

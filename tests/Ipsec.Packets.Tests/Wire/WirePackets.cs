@@ -2,7 +2,7 @@ using System;
 
 namespace Ipsec.Packets.Tests.Wire;
 
-/// <summary>Real packets taken from ../shared/vectors (esp-scapy.json, ah-scapy.json), made by Scapy 2.5.0.</summary>
+/// <summary>Real packets taken from Vectors/Data (esp-scapy.json, ah-scapy.json), made by Scapy 2.5.0.</summary>
 internal static class WirePackets
 {
     /// <summary>ah-scapy scapy-ah-v4-transport-sha1-96 plaintext: IPv4 (DF, TTL 64) / TCP, 70 bytes.</summary>
