@@ -16,8 +16,24 @@ public static class PythonRunner
 
     public static string ScriptPath(string name) => Path.Combine(AppContext.BaseDirectory, "Interop", name);
 
+    /// <summary>
+    /// Set to 1 by <c>.ci/mutation</c>: the Scapy/tshark interop tests are skipped (with this reason printed) because
+    /// Stryker re-runs the suite once per mutant and the external processes would dominate its run time.
+    /// </summary>
+    public const string SkipVariable = "IPSEC_SKIP_INTEROP";
+
+    /// <summary>Ignores the calling test, printing why, when <see cref="SkipVariable"/> is set to 1.</summary>
+    public static void SkipIfRequested()
+    {
+        if (Environment.GetEnvironmentVariable(SkipVariable) == "1")
+        {
+            Assert.Ignore($"{SkipVariable}=1: interop tests skipped on request (mutation testing, .ci/mutation)");
+        }
+    }
+
     public static void RequireScapy()
     {
+        SkipIfRequested();
         string? failure = null;
         if (!File.Exists(DebianPython))
         {

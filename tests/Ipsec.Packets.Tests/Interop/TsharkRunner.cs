@@ -16,6 +16,7 @@ public static class TsharkRunner
 
     public static void RequireTshark()
     {
+        PythonRunner.SkipIfRequested();
         if (File.Exists(Tshark))
         {
             return;
