@@ -119,6 +119,113 @@ public class AntiReplayWindowTests
         Assert.That(window.Check(501), Is.True);
     }
 
+    [TestCase(128, 500UL)]      // the top in the middle of its 64-bit block
+    [TestCase(128, 511UL)]      // the top on the last bit of its block
+    [TestCase(128, 512UL)]      // the top on the first bit of its block
+    [TestCase(1000, 70_000UL)]  // a window spanning many blocks
+    [TestCase(64, 1UL)]         // a top below the window size
+    public void AnImportedStateTreatsTheWholeWindowBelowTheTopAsSeen(int size, ulong highest)
+    {
+        // RFC 4303 §3.4.3: after an import (a rekeyed or restored receiver) every number in the window up to the top is
+        // refused, in every block the window covers, and everything above the top is new.
+        var window = new AntiReplayWindow(size, highestReceived: highest);
+        Assert.That(window.Highest, Is.EqualTo(highest));
+        ulong bottom = highest >= (ulong)size ? highest - (ulong)size + 1 : 1;
+        for (ulong seq = bottom; seq <= highest; seq++)
+        {
+            Assert.That(window.Check(seq), Is.False, $"seq {seq} at or below the imported top {highest}");
+            Assert.That(window.TryAccept(seq), Is.False, $"seq {seq} at or below the imported top {highest}");
+        }
+
+        for (ulong seq = highest + 1; seq <= highest + 130; seq++)
+        {
+            Assert.That(window.Check(seq), Is.True, $"seq {seq} above the imported top {highest}");
+        }
+
+        // Accepted newest first: each one slides the window, and the others stay inside it.
+        for (ulong seq = highest + (ulong)Math.Min(size, 130); seq > highest; seq--)
+        {
+            Assert.That(window.TryAccept(seq), Is.True, $"seq {seq} above the imported top {highest}");
+        }
+    }
+
+    [Test]
+    public void TryAcceptAloneRefusesANumberThatFellOutOfTheWindow()
+    {
+        // The window update runs after the ICV check; by then other packets may have slid the window past a number that
+        // passed Check. TryAccept must refuse it on its own (RFC 4303 §3.4.3: a number left of the window is rejected).
+        var window = new AntiReplayWindow(64);
+        Assert.That(window.Check(900), Is.True);
+        Assert.That(window.TryAccept(1000), Is.True);
+        Assert.That(window.TryAccept(1000 - 64), Is.False, "the first number left of the window");
+        Assert.That(window.TryAccept(900), Is.False, "checked before the slide, left of the window now");
+        Assert.That(window.TryAccept(1000 - 63), Is.True, "the oldest number inside the window");
+        Assert.That(window.TryAccept(1000 - 63), Is.False, "a duplicate");
+        Assert.That(window.Highest, Is.EqualTo(1000UL));
+    }
+
+    [Test]
+    public void TryAcceptAloneRefusesDuplicatesAcrossBlocks()
+    {
+        var window = new AntiReplayWindow(256);
+        foreach (ulong seq in new ulong[] { 300, 200, 63, 64, 127, 128, 256 })
+        {
+            Assert.That(window.TryAccept(seq), Is.True, $"seq {seq} first time");
+        }
+
+        foreach (ulong seq in new ulong[] { 300, 200, 63, 64, 127, 128, 256 })
+        {
+            Assert.That(window.TryAccept(seq), Is.False, $"seq {seq} again");
+        }
+
+        Assert.That(window.TryAccept(62), Is.True);
+        Assert.That(window.TryAccept(45), Is.True, "the oldest number inside the window");
+        Assert.That(window.TryAccept(45), Is.False);
+        Assert.That(window.TryAccept(44), Is.False, "left of the window");
+    }
+
+    [Test]
+    public void AJumpFarAheadClearsEveryBlockTheNewWindowCovers()
+    {
+        // Old bits must not alias into the new window's positions (the ring is reused): after a jump of many window
+        // lengths, the numbers just below the new top were never received and are accepted.
+        var window = new AntiReplayWindow(128);
+        for (ulong seq = 1; seq <= 256; seq++)
+        {
+            Assert.That(window.TryAccept(seq), Is.True);
+        }
+
+        ulong top = 256 + (1UL << 20);
+        Assert.That(window.TryAccept(top), Is.True);
+        for (ulong seq = top - 127; seq < top; seq++)
+        {
+            Assert.That(window.Check(seq), Is.True, $"seq {seq} was never received");
+        }
+
+        for (ulong seq = top - 127; seq < top; seq++)
+        {
+            Assert.That(window.TryAccept(seq), Is.True, $"seq {seq} was never received");
+        }
+    }
+
+    [Test]
+    public void ASlideOfExactlyOneRingClearsTheOldBits()
+    {
+        var window = new AntiReplayWindow(64);   // 2 blocks of 64 bits
+        for (ulong seq = 1; seq <= 127; seq++)
+        {
+            Assert.That(window.TryAccept(seq), Is.True);
+        }
+
+        // 128..255 map onto the same ring positions as 0..127.
+        Assert.That(window.TryAccept(255), Is.True);
+        for (ulong seq = 192; seq < 255; seq++)
+        {
+            Assert.That(window.Check(seq), Is.True, $"seq {seq} was never received");
+            Assert.That(window.TryAccept(seq), Is.True, $"seq {seq} was never received");
+        }
+    }
+
     [Test]
     public void ConcurrentReceiversAcceptEachNumberExactlyOnce()
     {

@@ -34,6 +34,18 @@ public class SequenceNumberInferenceTests
     [TestCase(0x0000_0001_FFFF_FFF0UL, 64u, 0xFFFF_FFE0u, 0x0000_0001_FFFF_FFE0UL)]   // case A, inside the window
     [TestCase(0x0000_0000_0000_0000UL, 64u, 0x0000_0001u, 0x0000_0000_0000_0001UL)]   // first packet
     [TestCase(0x0000_0000_0000_0005UL, 64u, 0xFFFF_FFFFu, 0x0000_0000_FFFF_FFFFUL)]   // no subspace before the first
+    // The last subspace (high 32 bits 0xFFFFFFFF): there is no subspace after it, so a low number below the window is
+    // placed in the last subspace, where it is old and the window rejects it (RFC 4303 §3.3.3: the counter never wraps).
+    [TestCase(0xFFFF_FFFF_FFFF_FFF0UL, 64u, 0x0000_0005u, 0xFFFF_FFFF_0000_0005UL)]   // case A, would wrap past the last subspace
+    [TestCase(0xFFFF_FFFF_FFFF_FFF0UL, 64u, 0xFFFF_FFE0u, 0xFFFF_FFFF_FFFF_FFE0UL)]   // case A, inside the window
+    [TestCase(0xFFFF_FFFF_FFFF_FFF0UL, 64u, 0xFFFF_FFFFu, 0xFFFF_FFFF_FFFF_FFFFUL)]   // case A, ahead, the very last number
+    [TestCase(0xFFFF_FFFF_0000_0010UL, 64u, 0xFFFF_FFF0u, 0xFFFF_FFFE_FFFF_FFF0UL)]   // case B, from the previous subspace
+    [TestCase(0xFFFF_FFFF_0000_0010UL, 64u, 0x0000_0020u, 0xFFFF_FFFF_0000_0020UL)]   // case B, ahead
+    [TestCase(0xFFFF_FFFF_7FFF_FFFFUL, 0u, 0x0000_0001u, 0xFFFF_FFFF_0000_0001UL)]    // replay off: case A at the half-space edge
+    [TestCase(0x0000_0000_FFFF_FFFFUL, 64u, 0x0000_0001u, 0x0000_0001_0000_0001UL)]   // case A, from the first subspace into the second
+    [TestCase(0x0000_0001_0000_003EUL, 64u, 0xFFFF_FFFFu, 0x0000_0000_FFFF_FFFFUL)]   // case B edge: tl = W - 2, low at the bottom
+    [TestCase(0x0000_0001_0000_003FUL, 64u, 0x0000_0000u, 0x0000_0001_0000_0000UL)]   // case A edge: tl = W - 1, low at the bottom
+    [TestCase(0x0000_0001_0000_003FUL, 64u, 0xFFFF_FFFFu, 0x0000_0001_FFFF_FFFFUL)]   // case A edge: the window starts the subspace, all is ahead
     public void KnownCases(ulong top, uint window, uint low, ulong expected)
     {
         Assert.That(SequenceNumberInference.Infer(low, top, (int)window), Is.EqualTo(expected));
