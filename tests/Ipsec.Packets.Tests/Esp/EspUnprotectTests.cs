@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Linq;
+using System.Threading;
 using NUnit.Framework;
 
 namespace Ipsec.Packets.Tests.Esp;
@@ -54,6 +55,70 @@ public class EspUnprotectTests
         Assert.That(result.PadLength, Is.EqualTo(13));
         Assert.That(output[0], Is.EqualTo(0x42));
         Assert.That(receiver.Statistics.PaddingErrors, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void TheLoserOfAConcurrentDuplicateIsReplayedAndKeepsNoPlaintext()
+    {
+        // Two receivers race on the same packet: one is accepted, the other is Replayed, either by the check before the
+        // cryptography (nothing written) or by the window update after it, when its output already held the plaintext:
+        // then the output must be cleared (RFC 4303 §3.4.3: the window is updated only after the ICV verified, so a
+        // duplicate can pass the first check). Races are repeated until the late path has been seen a few times or 3,000 rounds
+        // have run (whether a round is lost late depends on the scheduler; the assertions hold either way).
+        using EspSecurityAssociation sender = Gcm.Create();
+        using EspSecurityAssociation receiver = Gcm.Create(replayWindow: 1 << 16);
+        byte[] payload = Enumerable.Range(1, 1400).Select(i => (byte)i).ToArray();
+        var outputs = new[] { new byte[1500], new byte[1500] };
+        var statuses = new IpsecStatus[2];
+        byte[] packet = [];
+        bool stop = false;
+        int late = 0;
+        using var barrier = new Barrier(2);
+        var other = new Thread(() =>
+        {
+            while (true)
+            {
+                barrier.SignalAndWait();
+                if (Volatile.Read(ref stop))
+                {
+                    return;
+                }
+
+                statuses[1] = receiver.Unprotect(packet, outputs[1], out _);
+                barrier.SignalAndWait();
+            }
+        });
+        other.Start();
+        try
+        {
+            for (int round = 0; round < 500 && late < 3; round++)
+            {
+                packet = Protect(sender, payload, 17);
+                outputs[0].AsSpan().Fill(0xA5);
+                outputs[1].AsSpan().Fill(0xA5);
+                barrier.SignalAndWait();
+                statuses[0] = receiver.Unprotect(packet, outputs[0], out _);
+                barrier.SignalAndWait();
+
+                Assert.That(statuses.Count(s => s == IpsecStatus.Success), Is.EqualTo(1), $"round {round}: exactly one is accepted");
+                int loser = statuses[0] == IpsecStatus.Success ? 1 : 0;
+                Assert.That(statuses[loser], Is.EqualTo(IpsecStatus.Replayed));
+                byte[] output = outputs[loser];
+                bool untouched = output.All(b => b == 0xA5);
+                bool cleared = output.AsSpan(0, packet.Length - 8 - 8 - 16).ToArray().All(b => b == 0);
+                Assert.That(untouched || cleared, Is.True, $"round {round}: the replayed packet's output holds no plaintext");
+                late += untouched ? 0 : 1;
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref stop, true);
+            barrier.SignalAndWait();
+            other.Join();
+        }
+
+        Assert.That(receiver.Statistics.ReplayDrops, Is.GreaterThan(0));
+        TestContext.Out.WriteLine($"duplicates refused after decryption: {late}");
     }
 
     [Test]
