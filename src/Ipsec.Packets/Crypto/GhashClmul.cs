@@ -240,6 +240,40 @@ internal sealed class GhashClmul : GhashKey
     private static Vector128<ulong> FoldAndReduce(Vector128<ulong> low, Vector128<ulong> high, Vector128<ulong> middle) =>
         Reduce(low ^ Sse2.ShiftLeftLogical128BitLane(middle, 8), high ^ Sse2.ShiftRightLogical128BitLane(middle, 8));
 
+    /// <summary>The most ciphertext <see cref="ComputeShort"/> takes: seven blocks, so AAD, text and lengths fit nine powers.</summary>
+    internal const int ShortCiphertextLimit = 112;
+
+    /// <summary>
+    /// GHASH of at most 16 bytes of AAD and at most <see cref="ShortCiphertextLimit"/> bytes of ciphertext with a single
+    /// reduction: block i of the m blocks (AAD, ciphertext, lengths) is multiplied by H^(m-i+1) and the products summed.
+    /// </summary>
+    [SkipLocalsInit]
+    internal Vector128<byte> ComputeShort(ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext)
+    {
+        int aadLength = aadHead.Length + aadTail.Length;
+        Span<byte> blocks = stackalloc byte[144];
+        int aadBlocks = aadLength == 0 ? 0 : 1;
+        int textBlocks = (ciphertext.Length + 15) >> 4;
+        int used = 16 * (aadBlocks + textBlocks);
+        blocks.Slice(0, used).Clear();
+        aadHead.CopyTo(blocks);
+        aadTail.CopyTo(blocks.Slice(aadHead.Length));
+        ciphertext.CopyTo(blocks.Slice(16 * aadBlocks));
+        int m = aadBlocks + textBlocks + 1;
+        ref byte p = ref MemoryMarshal.GetReference(blocks);
+        ref Vector128<ulong> h = ref MemoryMarshal.GetArrayDataReference(_powers);
+        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
+        for (int i = 0; i < m - 1; i++)
+        {
+            MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref p, (nuint)(16 * i))).AsUInt64(), Unsafe.Add(ref h, m - 1 - i), ref low, ref high);
+        }
+
+        Vector128<ulong> lengths = Vector128.Create((ulong)ciphertext.Length * 8, (ulong)aadLength * 8);
+        MultiplyAccumulate(lengths, h, ref low, ref high);
+        blocks.Slice(0, used).Clear();
+        return Reflect(Reduce(low, high).AsByte());
+    }
+
     public override Vector128<byte> Compute(ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext)
     {
         Vector128<ulong>[] powers = _powers;
