@@ -108,6 +108,7 @@ public class WireValueTests
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => AhHeader.GetPayloadLength(headerLength))!;
         Assert.That(error.ParamName, Is.EqualTo("headerLength"));
+        Assert.That(error.Message, Does.Contain("multiple of 4 from 12 to 1028"), "the message says what is allowed");
     }
 
     // §3.3.3.2.1: the header is a multiple of 32 bits for IPv4 and of 64 bits for IPv6.
@@ -128,6 +129,7 @@ public class WireValueTests
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => AhHeader.GetHeaderLength(icvSize, isIPv6))!;
         Assert.That(error.ParamName, Is.EqualTo("icvSize"));
+        Assert.That(error.Message, Does.Contain("does not fit an AH header"), "the message says why");
     }
 
     [Test]
