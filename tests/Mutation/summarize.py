@@ -2,7 +2,7 @@
 compile errors and the score; then the same score with the mutants listed in EQUIVALENT-MUTANTS.md left out; then
 every mutant still alive.
 
-usage: summarize.py EQUIVALENTS_MD REPORT [REPORT...]   (a later report replaces an earlier one's results per file)
+usage: summarize.py [--markdown] EQUIVALENTS_MD REPORT [REPORT...]   (a later report replaces an earlier one's results per file)
 
 An equivalent mutant is matched by file, original code and replacement (whitespace ignored), not by line, so the list
 survives edits elsewhere in the file. EQUIVALENT-MUTANTS.md rows: | file | line | original | replacement | reason |,
@@ -47,7 +47,11 @@ def score(c, equivalents=0):
 
 
 def main():
-    equivalents_path, reports = sys.argv[1], sys.argv[2:]
+    args = sys.argv[1:]
+    markdown = args[:1] == ['--markdown']
+    if markdown:
+        args = args[1:]
+    equivalents_path, reports = args[0], args[1:]
     equivalents = load_equivalents(equivalents_path)
     files = {}
     for report in reports:
@@ -81,6 +85,12 @@ def main():
         for k in total:
             total[k] += c[k]
         rows.append((rel, c))
+    if markdown:
+        print('| File | Killed | Timeout | Survived | No coverage | Score | Listed equivalent | Score without them |')
+        print('|------|-------:|--------:|---------:|------------:|------:|------------------:|-------------------:|')
+        for rel, c in rows + [('**total**', total)]:
+            print(f"| {rel} | {c['k']} | {c['t']} | {c['s']} | {c['n']} | {score(c):.1f}% | {c['e']} | {score(c, c['e']):.1f}% |")
+        return
     width = max([len(r) for r, _ in rows] + [5])
     print(f"{'file':<{width}}  killed  survived  timeout  no-coverage  compile-error  score   equivalent  score-without-equivalents")
     for rel, c in rows + [('total', total)]:
