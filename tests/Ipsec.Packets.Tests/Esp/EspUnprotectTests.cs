@@ -229,4 +229,57 @@ public class EspUnprotectTests
         Assert.That(output.AsSpan(0, expected).SequenceEqual(payload.AsSpan(0, expected)), Is.True);
         Assert.That(receiver.Statistics.BytesUnprotected, Is.EqualTo(expected), "the payload without TFC padding is counted");
     }
+
+    [Test]
+    public void TheDestinationNeedsExactlyTheEncryptedPartsLength()
+    {
+        // The documented need: the packet less header, IV and ICV; one byte less is refused before any cryptography.
+        using EspSecurityAssociation sender = CbcSha1.Create();
+        using EspSecurityAssociation receiver = CbcSha1.Create();
+        byte[] packet = Protect(sender, new byte[30], 6);
+        int encrypted = packet.Length - 8 - 16 - 12;
+        Assert.That(receiver.Unprotect(packet, new byte[encrypted - 1], out _), Is.EqualTo(IpsecStatus.DestinationTooSmall));
+        Assert.That(receiver.Statistics.AuthenticationFailures + receiver.Statistics.MalformedDrops, Is.Zero);
+        Assert.That(receiver.Unprotect(packet, new byte[encrypted], out EspUnprotectResult result), Is.EqualTo(IpsecStatus.Success));
+        Assert.That(result.PayloadLength, Is.EqualTo(30));
+    }
+
+    // RFC 4303 §2.7: TFC padding may be added only where the receiver can find the payload's end, i.e. after a payload
+    // that carries its own length (IPv4, IPv6, UDP); the sender pads such payloads up to the configured length.
+    [TestCase(4, 0x45, 2, 60, 0)]
+    [TestCase(41, 0x60, 4, 60, -40)]
+    [TestCase(17, 0x13, 4, 60, 0)]
+    public void TfcPaddingIsAddedToEverySelfDescribingPayload(int nextHeader, int first, int lengthOffset, int length, int declaredDelta)
+    {
+        using EspSecurityAssociation sender = Gcm.Create(tfc: 300);
+        using EspSecurityAssociation receiver = Gcm.Create();
+        byte[] payload = Payload(length, (byte)first, lengthOffset, length + declaredDelta);
+        byte[] packet = Protect(sender, payload, (byte)nextHeader);
+        Assert.That(packet.Length, Is.GreaterThanOrEqualTo(8 + 8 + 300 + 2 + 16), "padded up to the TFC length");
+        var output = new byte[packet.Length];
+        Assert.That(receiver.Unprotect(packet, output, out EspUnprotectResult result), Is.EqualTo(IpsecStatus.Success));
+        Assert.That(result.PayloadLength, Is.EqualTo(length));
+        Assert.That(result.TfcPaddingLength, Is.EqualTo(300 - length));
+    }
+
+    [TestCase(300, TestName = "a payload exactly the TFC length")]
+    [TestCase(301, TestName = "a payload longer than the TFC length")]
+    public void APayloadAtLeastTheTfcLengthIsNotPadded(int length)
+    {
+        using EspSecurityAssociation sender = Gcm.Create(tfc: 300);
+        using EspSecurityAssociation plain = Gcm.Create();
+        byte[] payload = Payload(length, 0x13, 4, length);
+        Assert.That(Protect(sender, payload, 17).Length, Is.EqualTo(Protect(plain, payload, 17).Length));
+    }
+
+    [TestCase((byte)6)]
+    [TestCase((byte)50)]
+    [TestCase((byte)58)]
+    public void APayloadWithoutItsOwnLengthIsNotPadded(byte nextHeader)
+    {
+        using EspSecurityAssociation sender = Gcm.Create(tfc: 300);
+        using EspSecurityAssociation plain = Gcm.Create();
+        byte[] payload = Payload(60, 0x45, 2, 60);
+        Assert.That(Protect(sender, payload, nextHeader).Length, Is.EqualTo(Protect(plain, payload, nextHeader).Length));
+    }
 }
