@@ -79,6 +79,11 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
             full = _clmul!.ComputeShort(aadHead, aadTail, ciphertext) ^ Vector128.Create((ReadOnlySpan<byte>)keyStream);
             CryptographicOperations.ZeroMemory(keyStream);
         }
+        else if (_aesNi is not null && _clmul is not null && plaintext.Length >= AesGcmOnePassSeal.MinimumLength)
+        {
+            full = AesGcmOnePassSeal.Seal(_aesNi, _clmul, CounterBlock(iv, 0x02000000), aadHead, aadTail, plaintext, ciphertext)
+                ^ _aesNi.EncryptBlock(j0);
+        }
         else
         {
             if (!plaintext.IsEmpty)
