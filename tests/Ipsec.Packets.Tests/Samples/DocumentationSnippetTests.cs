@@ -95,6 +95,19 @@ public class DocumentationSnippetTests
         Assert.That(ExpectedOutput("Console.WriteLine(1);   // prints: 1\n// prints: two words \nx();"), Is.EqualTo(new[] { "1", "two words" }));
     }
 
+    /// <summary>A package page (nuget.org) resolves no relative link, so the packed READMEs have absolute links or none.</summary>
+    [TestCase("Ipsec.Packets.PACKAGE.md")]
+    [TestCase("Ipsec.Packets.Tool.PACKAGE.md")]
+    public void PackageReadmesHaveNoRelativeLinks(string document)
+    {
+        string text = File.ReadAllText(DocumentPath(document));
+        var targets = Regex.Matches(text, @"\]\(\s*<?([^)\s>]+)").Select(m => m.Groups[1].Value)
+            .Concat(Regex.Matches(text, @"^\s*\[[^\]]+\]:\s*<?(\S+?)>?\s*$", RegexOptions.Multiline).Select(m => m.Groups[1].Value))
+            .Concat(Regex.Matches(text, @"(?:href|src)\s*=\s*[""']([^""']+)").Select(m => m.Groups[1].Value));
+        Assert.That(targets.Where(t => !Regex.IsMatch(t, "^https?://")), Is.Empty);
+        Assert.That(text, Does.StartWith("# Ipsec.Packets"));
+    }
+
     [TestCaseSource(nameof(CSharpBlocks))]
     public void CSharpBlockCompilesAndPrintsWhatItSays(CodeBlock block)
     {
