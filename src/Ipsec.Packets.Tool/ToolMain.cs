@@ -101,9 +101,9 @@ internal static class ToolMain
             // Their messages are built from escaped parts already.
             error.WriteLine(Prefix + ToolText.FirstLine(e.Message));
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        catch (FileNotFoundException e) when (e.FileName is not null)
         {
-            error.WriteLine(Prefix + ToolText.Escape(FileName(e) ?? "file") + ": no such file");
+            error.WriteLine(Prefix + ToolText.Escape(e.FileName) + ": no such file");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -116,8 +116,6 @@ internal static class ToolMain
 
         return Failure;
     }
-
-    private static string? FileName(Exception e) => e is FileNotFoundException { FileName: { } name } ? name : null;
 
     private static OutputFile OpenOutput(string path, ToolConsole console)
     {
@@ -164,7 +162,7 @@ internal static class ToolMain
 
         if (outputs.Count == 2 && string.Equals(Path.GetFullPath(outputs[0].Path), Path.GetFullPath(outputs[1].Path), StringComparison.Ordinal))
         {
-            inputs.Add(outputs[1]);
+            throw new UsageException(ToolText.Escape($"--export-wireshark '{outputs[1].Path}' is the same file as OUTPUT: refusing to overwrite it"));
         }
 
         foreach ((string outputRole, string outputPath) in outputs)
@@ -176,7 +174,7 @@ internal static class ToolMain
 
             foreach ((string inputRole, string inputPath) in inputs)
             {
-                if (!ReferenceEquals(inputPath, outputPath) && FileIdentity.TryGet(inputPath, out FileIdentity source) && source.IsSameFileAs(target))
+                if (FileIdentity.TryGet(inputPath, out FileIdentity source) && source.IsSameFileAs(target))
                 {
                     throw new UsageException(ToolText.Escape(
                         $"{outputRole} '{outputPath}' is the same file as {inputRole} '{inputPath}': refusing to overwrite it"));

@@ -41,7 +41,7 @@ internal static class ToolCommandLine
         Command command = result.CommandResult.Command;
         string? message = null;
         string? word = null;
-        foreach (Token token in result.Tokens)
+        foreach (Token token in command is RootCommand ? [] : result.Tokens)
         {
             if (token.Type == TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-')
             {

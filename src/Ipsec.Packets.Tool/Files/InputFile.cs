@@ -9,6 +9,7 @@ internal static class InputFile
     public const string StandardStream = "-";
 
     /// <summary>Opens <paramref name="path"/> for reading once, start to end (no seeking, no second open).</summary>
+    /// <exception cref="FileNotFoundException">Nothing exists at the path (<see cref="FileNotFoundException.FileName"/> is the path as given).</exception>
     /// <exception cref="IOException">The file cannot be opened, or is a directory.</exception>
     public static Stream Open(string path)
     {
@@ -18,6 +19,11 @@ internal static class InputFile
             throw new IOException($"{path}: is a directory");
         }
 
+        if (!known)
+        {
+            throw new FileNotFoundException($"{path}: no such file", path);
+        }
+
         // Read-ahead advice only for a regular file; a pipe is read as it comes.
         return new FileStream(path, new FileStreamOptions
         {
@@ -25,7 +31,7 @@ internal static class InputFile
             Access = FileAccess.Read,
             Share = FileShare.ReadWrite,
             BufferSize = 0,
-            Options = known && identity.Kind == FileKind.Regular ? FileOptions.SequentialScan : FileOptions.None,
+            Options = identity.Kind == FileKind.Regular ? FileOptions.SequentialScan : FileOptions.None,
         });
     }
 }

@@ -41,8 +41,7 @@ internal sealed class OutputFile : IDisposable
     /// <exception cref="IOException">The path is a directory, or the temporary file cannot be created.</exception>
     public static OutputFile Create(string path, UnixFileMode? mode = null)
     {
-        string target = FinalTarget(path);
-        bool exists = FileIdentity.TryGet(target, out FileIdentity identity);
+        bool exists = FileIdentity.TryGet(path, out FileIdentity identity);
         if (exists && identity.Kind == FileKind.Directory)
         {
             throw new IOException($"{path}: is a directory");
@@ -50,10 +49,13 @@ internal sealed class OutputFile : IDisposable
 
         if (exists && identity.Kind is FileKind.Fifo or FileKind.CharacterDevice or FileKind.Socket)
         {
-            // A pipe (process substitution, mkfifo) or a device: there is nothing to rename over, and nothing to lose.
-            var direct = new FileStream(target, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Write, Share = FileShare.ReadWrite, BufferSize = 0 });
+            // A pipe (/dev/stdout, process substitution, mkfifo) or a device: nothing to rename over, nothing to lose. Opened by
+            // the path given, since /dev/fd links lead to names like "pipe:[1234]".
+            var direct = new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Write, Share = FileShare.ReadWrite, BufferSize = 0 });
             return new OutputFile(new BufferedStream(direct, BufferLength), null, null);
         }
+
+        string target = FinalTarget(path);
 
         UnixFileMode? existingMode = null;
         if (exists && !OperatingSystem.IsWindows())
