@@ -113,6 +113,12 @@ internal static class ToolMain
         {
             error.WriteLine(Prefix + "interrupted; no output written");
         }
+#pragma warning disable CA1031 // A bug must still end as one line (no stack trace, no key) and leave no temporary file.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            error.WriteLine(Prefix + $"internal error ({e.GetType().Name}): " + ToolText.FirstLine(e.Message) + "; please report it");
+        }
 
         return Failure;
     }

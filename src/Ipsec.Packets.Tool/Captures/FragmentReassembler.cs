@@ -56,13 +56,20 @@ internal sealed class FragmentReassembler : IDisposable
     {
         datagram = default;
         Release();
+        long now = (seconds * 1_000_000_000) + nanoseconds;
+        if (_inFlight != 0)
+        {
+            // Every packet moves capture time on, so a datagram times out even when no fragment follows it.
+            _now = Math.Max(_now, now);
+            ExpireOld();
+        }
+
         if (!TryParse(packet, out Fragment fragment))
         {
             return FragmentOutcome.NotFragment;
         }
 
         Statistics.Fragments++;
-        long now = (seconds * 1_000_000_000) + nanoseconds;
         _now = Math.Max(_now, now);
         ExpireOld();
         if (fragment.Malformed)

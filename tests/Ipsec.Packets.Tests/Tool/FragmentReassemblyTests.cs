@@ -139,6 +139,14 @@ public class FragmentReassemblyTests
             Assert.That(Feed(reassembler, [v4[0], v4[1], v4[2]], start: 1000, step: 14), Has.Count.EqualTo(1), "28 s in all is within 30 s");
         }
 
+        using (var reassembler = new FragmentReassembler())
+        {
+            // Any later packet moves capture time on: the held datagram times out without another fragment.
+            Assert.That(reassembler.Add(v4[0], 1000, 0, out _), Is.EqualTo(FragmentOutcome.Held));
+            Assert.That(reassembler.Add(Udp4(10), 1031, 0, out _), Is.EqualTo(FragmentOutcome.NotFragment));
+            Assert.That(reassembler.Statistics.TimedOut, Is.EqualTo(1));
+        }
+
         List<byte[]> v6 = Fragmenter.IPv6(Udp6(2000), 1000);
         using (var reassembler = new FragmentReassembler())
         {
