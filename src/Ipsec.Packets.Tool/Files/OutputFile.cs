@@ -38,7 +38,7 @@ internal sealed class OutputFile : IDisposable
     /// <param name="path">The output path as given.</param>
     /// <param name="mode">The permissions of a file holding secrets (0600 for a key file); <see langword="null"/> keeps an existing file's
     /// permissions, or gives a new file the usual 0666 less the umask.</param>
-    /// <exception cref="IOException">The path is a directory, or the temporary file cannot be created.</exception>
+    /// <exception cref="IOException">The path is a directory, or the temporary file cannot be created (the message names the path given).</exception>
     public static OutputFile Create(string path, UnixFileMode? mode = null)
     {
         bool exists = FileIdentity.TryGet(path, out FileIdentity identity);
@@ -71,7 +71,20 @@ internal sealed class OutputFile : IDisposable
             options.UnixCreateMode = createMode;
         }
 
-        var stream = new FileStream(temporary, options);
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(temporary, options);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            throw new IOException($"{path}: no such directory");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new IOException($"{path}: permission denied (the output is written to a temporary file in {directory} first)");
+        }
+
         try
         {
             if (!OperatingSystem.IsWindows() && (mode ?? existingMode) is UnixFileMode exact)

@@ -122,6 +122,14 @@ public class OutputSafetyTests
     }
 
     [Test]
+    public void OutputInAMissingDirectory_IsOneLineNamingThePathGiven()
+    {
+        var run = ToolRunner.Run("encrypt", "--sa", PathOf("sa.txt"), PathOf("plain.pcap"), PathOf("nodir/out.pcap"));
+        Assert.That(run.ExitCode, Is.EqualTo(1));
+        Assert.That(run.Error, Is.EqualTo($"ipsec-packets: {PathOf("nodir/out.pcap")}: no such directory\n"));
+    }
+
+    [Test]
     public void OutputToDevNull_IsWrittenInPlace()
     {
         var run = ToolRunner.Run("encrypt", "--sa", PathOf("sa.txt"), PathOf("plain.pcap"), "/dev/null");
