@@ -67,6 +67,7 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
         Span<byte> buffer = stackalloc byte[16];
         full.CopyTo(buffer);
         buffer.Slice(0, _icvSize).CopyTo(tag);
+        CryptographicOperations.ZeroMemory(buffer);
     }
 
     public override bool TryOpen(
@@ -83,7 +84,9 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
         Vector128<byte> full = _ghash.Compute(aadHead, aadTail, ciphertext) ^ _aes.EncryptBlock(j0);
         Span<byte> expected = stackalloc byte[16];
         full.CopyTo(expected);
-        if (!CryptographicOperations.FixedTimeEquals(expected.Slice(0, _icvSize), tag))
+        bool valid = CryptographicOperations.FixedTimeEquals(expected.Slice(0, _icvSize), tag);
+        CryptographicOperations.ZeroMemory(expected);
+        if (!valid)
         {
             return false;
         }

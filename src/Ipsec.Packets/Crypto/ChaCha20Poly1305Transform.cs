@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Security.Cryptography;
+using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets.Crypto;
 
@@ -54,22 +55,26 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
         ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
         ReadOnlySpan<byte> plaintext, Span<byte> ciphertext, Span<byte> tag)
     {
-        Start(iv, out ChaCha20.State state, out Poly1305 mac);
+        // Every argument check comes before the key stream and the Poly1305 key exist, so a throwing call leaves neither.
+        KeyMaterial.CheckLength(iv, 8, nameof(iv));
         KeyMaterial.CheckInOut(plaintext, ciphertext, nameof(ciphertext));
         KeyMaterial.CheckLength(tag, 16, nameof(tag));
+        Start(iv, out ChaCha20.State state, out Poly1305 mac);
         BlockPadding.AbsorbPadded(ref mac, aadHead, aadTail, default);
         ChaCha20.Xor(ref state, plaintext, ciphertext);
         BlockPadding.AbsorbPadded(ref mac, ciphertext, default, default);
         MacTail(ref mac, (long)aadHead.Length + aadTail.Length, ciphertext.Length, tag);
-        state = default;
+        SecretScrub.Clear(ref state);
+        SecretScrub.Clear(ref mac);
     }
 
     public override bool TryOpen(
         ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
         ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext)
     {
-        Start(iv, out ChaCha20.State state, out Poly1305 mac);
+        KeyMaterial.CheckLength(iv, 8, nameof(iv));
         KeyMaterial.CheckInOut(ciphertext, plaintext, nameof(plaintext));
+        Start(iv, out ChaCha20.State state, out Poly1305 mac);
         BlockPadding.AbsorbPadded(ref mac, aadHead, aadTail, default);
         BlockPadding.AbsorbPadded(ref mac, ciphertext, default, default);
         Span<byte> expected = stackalloc byte[16];
@@ -80,7 +85,9 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
             ChaCha20.Xor(ref state, ciphertext, plaintext);
         }
 
-        state = default;
+        SecretScrub.Clear(ref state);
+        SecretScrub.Clear(ref mac);
+        CryptographicOperations.ZeroMemory(expected);
         return ok;
     }
 
