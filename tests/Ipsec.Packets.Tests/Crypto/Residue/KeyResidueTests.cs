@@ -184,11 +184,51 @@ public class KeyResidueTests
         }
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void CallWithAMistake(AeadTransform aead, byte[] iv, bool open)
+    [Test]
+    public void TheStackScanFindsWhatADeeperFrameLeftBehind()
     {
+        RequireLinux();
+        var patterns = new List<MaskedPattern>();
+        LeaveASecret(patterns);
+        MemoryRegion stack = ProcessMemoryScanner.RegionOf(StackAddress());
+        List<ResidueHit> hits = ProcessMemoryScanner.Scan(patterns, [stack]);
+        Assert.That(hits, Is.Not.Empty, "a positive control: a random block left in a dead frame 256 KiB down is found");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void LeaveASecret(List<MaskedPattern> patterns, int depth = 4)
+    {
+        Span<byte> padding = stackalloc byte[64 * 1024];
+        padding[^1] = 1;
+        if (depth > 0)
+        {
+            LeaveASecret(patterns, depth - 1);
+            return;
+        }
+
+        Span<byte> secret = stackalloc byte[16];
+        RandomNumberGenerator.Fill(secret);
+        patterns.Add(MaskedPattern.From("left on the stack", secret));
+    }
+
+    /// <summary>
+    /// Makes the call 256 KiB below this frame (under stack padding) and catches its exception there, so the scan that
+    /// follows, which runs much nearer the top of the stack, cannot overwrite what the call left behind.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CallWithAMistake(AeadTransform aead, byte[] iv, bool open, int depth = 4)
+    {
+        Span<byte> padding = stackalloc byte[64 * 1024];
+        padding[^1] = 1;
+        if (depth > 0)
+        {
+            CallWithAMistake(aead, iv, open, depth - 1);
+            return;
+        }
+
         byte[] data = new byte[64];
-        Assert.Throws<ArgumentException>(() =>
+        bool threw = false;
+        try
         {
             if (open)
             {
@@ -198,7 +238,13 @@ public class KeyResidueTests
             {
                 aead.Seal(iv, default, default, data, new byte[64], new byte[15]);
             }
-        });
+        }
+        catch (ArgumentException)
+        {
+            threw = true;
+        }
+
+        Assert.That(threw, Is.True, "the call with a wrong-sized buffer throws");
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
