@@ -15,7 +15,7 @@ public sealed class PacketCapture(Process tcpdump, string path, string logPath)
     /// <summary>Lets the last packets reach the file, stops tcpdump and returns the captured IP packets.</summary>
     public List<byte[]> Stop()
     {
-        Thread.Sleep(300);
+        Thread.Sleep(150);
         LabProcess.Interrupt(tcpdump);
         string log = LabProcess.ReadShared(LogPath);
         Assert.That(log, Does.Match(@"(?m)^0 packets dropped by kernel"), "tcpdump must see every packet: " + log);

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Net;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using System.Threading;
 using NUnit.Framework;
 
@@ -17,7 +18,7 @@ namespace Ipsec.Packets.Tests.Interop.StrongSwan;
 /// and its own strongswan.conf, vici socket and log. Names carry the process id and a counter; <see cref="Dispose"/> kills
 /// every process it started (by id) and deletes both namespaces, also after a failure.
 /// </summary>
-public sealed class StrongSwanLab : IDisposable
+public sealed partial class StrongSwanLab : IDisposable
 {
     public const string InitiatorOuter = "192.0.2.1";
     public const string ResponderOuter = "192.0.2.2";
@@ -290,6 +291,25 @@ public sealed class StrongSwanLab : IDisposable
               }
             }
             """;
+    }
+
+    [GeneratedRegex(@"(in|out)\s+([0-9a-f]{8}),\s+(\d+) bytes,\s+(\d+) packets")]
+    private static partial Regex SaCounters();
+
+    /// <summary>The packets one side's charon counted on an SA (<c>swanctl --list-sas</c>): with nothing lost, the last sequence number.</summary>
+    public uint PacketCount(bool initiator, string direction, uint spi)
+    {
+        (_, string output, _) = Swanctl(initiator, true, "--list-sas");
+        foreach (Match match in SaCounters().Matches(output))
+        {
+            if (match.Groups[1].Value == direction && Convert.ToUInt32(match.Groups[2].Value, 16) == spi)
+            {
+                return uint.Parse(match.Groups[4].Value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        Assert.Fail($"no '{direction} {spi:x8}' counters in swanctl --list-sas: {output}");
+        return 0;
     }
 
     /// <summary>Starts tcpdump on an interface of one namespace, writing a pcap file in the lab directory.</summary>

@@ -48,7 +48,7 @@ public sealed class StrongSwanToUsTests
         lab.Inject(lab.InitiatorNamespace, [LabPackets.Keepalive(StrongSwanLab.InitiatorOuter, StrongSwanLab.ResponderOuter)]);
 
         int icmpMaximum = TunMtu(lab) - 28;
-        JsonObject traffic = lab.Client(lab.InitiatorNamespace, StrongSwanLab.InitiatorInner, StrongSwanLab.ResponderInner, icmpMaximum, UdpMaximumPayload, TcpBytes);
+        JsonObject traffic = lab.Client(lab.InitiatorNamespace, StrongSwanLab.InitiatorInner, StrongSwanLab.ResponderInner, icmpMaximum, UdpMaximumPayload, TcpBytes, paceMilliseconds: 2);
         lab.Inject(lab.InitiatorNamespace, [LabPackets.Keepalive(StrongSwanLab.InitiatorOuter, StrongSwanLab.ResponderOuter)]);
         List<byte[]> wire = veth.Stop();
         List<byte[]> clear = tun.Stop();

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net;
-using System.Text.RegularExpressions;
 using NUnit.Framework;
 
 namespace Ipsec.Packets.Tests.Interop.StrongSwan;
@@ -17,7 +16,7 @@ namespace Ipsec.Packets.Tests.Interop.StrongSwan;
 [TestFixture]
 [Category("StrongSwan")]
 [NonParallelizable]
-public sealed partial class UsToStrongSwanTests
+public sealed class UsToStrongSwanTests
 {
     private const ushort EchoIdentifier = 0x5157;
     private const ushort UdpEchoPort = 7777;
@@ -36,9 +35,6 @@ public sealed partial class UsToStrongSwanTests
     [OneTimeTearDown]
     public void StopLab() => _lab?.Dispose();
 
-    [GeneratedRegex(@"(in|out)\s+([0-9a-f]{8}),\s+(\d+) bytes,\s+(\d+) packets")]
-    private static partial Regex SaCounters();
-
     [TestCaseSource(nameof(Proposals))]
     public void ResponderTakesOurPacketsAndWeTakeItsReplies(StrongSwanProposal proposal)
     {
@@ -52,7 +48,7 @@ public sealed partial class UsToStrongSwanTests
         // The last sequence number the initiator's charon used: from the capture, and as its packet counter says.
         uint lastUsed = warmUpPackets.Where(p => LabPackets.Classify(p) == LabPackets.Kind.Esp)
             .Select(LabPackets.EspHeader).Where(h => h.Spi == keys.Outbound.Spi).Max(h => h.SequenceNumber);
-        Assert.That(Counter(lab, initiator: true, "out", keys.Outbound.Spi), Is.EqualTo(lastUsed), "swanctl --list-sas agrees with the capture");
+        Assert.That(lab.PacketCount(initiator: true, "out", keys.Outbound.Spi), Is.EqualTo(lastUsed), "swanctl --list-sas agrees with the capture");
 
         int mtu = 1400;
         // Echo requests first: the initiator's own kernel answers the UDP replies with port-unreachables that its charon
@@ -106,7 +102,7 @@ public sealed partial class UsToStrongSwanTests
             Assert.That(delivered[i], Is.EqualTo(inner[i]), $"inner packet {i} out of the responder's TUN device");
         }
 
-        Assert.That(Counter(lab, initiator: false, "in", keys.Outbound.Spi), Is.EqualTo(lastUsed + (uint)inner.Count), "the responder counted only the genuine packets");
+        Assert.That(lab.PacketCount(initiator: false, "in", keys.Outbound.Spi), Is.EqualTo(lastUsed + (uint)inner.Count), "the responder counted only the genuine packets");
 
         List<byte[]> answers = UnprotectReplies(proposal, keys.Inbound, wire);
         for (int i = 0; i < inner.Count; i++)
@@ -194,20 +190,5 @@ public sealed partial class UsToStrongSwanTests
         }
 
         return payload;
-    }
-
-    private static uint Counter(StrongSwanLab lab, bool initiator, string direction, uint spi)
-    {
-        (_, string output, _) = lab.Swanctl(initiator, true, "--list-sas");
-        foreach (Match match in SaCounters().Matches(output))
-        {
-            if (match.Groups[1].Value == direction && Convert.ToUInt32(match.Groups[2].Value, 16) == spi)
-            {
-                return uint.Parse(match.Groups[4].Value);
-            }
-        }
-
-        Assert.Fail($"no '{direction} {spi:x8}' counters in swanctl --list-sas: {output}");
-        return 0;
     }
 }

@@ -162,7 +162,7 @@ def inject():
         packet = bytes.fromhex(line)
         sock.sendto(packet, (socket.inet_ntoa(packet[16:20]), 0))
         count += 1
-        time.sleep(0.02)
+        time.sleep(0.005)
     print(json.dumps({"sent": count}), flush=True)
 
 
