@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Threading;
 
 namespace EspGateway.Gateway;
@@ -16,17 +14,6 @@ internal sealed class GatewayContext
         Peer = new PeerEndpoint(options.Peer);
         Policy = new InnerPolicy(options.Routes);
         TunVnetHeader = tunVnetHeader;
-        foreach ((IPAddress address, _) in options.Addresses)
-        {
-            if (address.AddressFamily == AddressFamily.InterNetwork && IcmpSourceV4.Length == 0)
-            {
-                IcmpSourceV4 = address.GetAddressBytes();
-            }
-            else if (address.AddressFamily == AddressFamily.InterNetworkV6 && IcmpSourceV6.Length == 0)
-            {
-                IcmpSourceV6 = address.GetAddressBytes();
-            }
-        }
     }
 
     public GatewayOptions Options { get; }
@@ -39,9 +26,14 @@ internal sealed class GatewayContext
 
     public bool TunVnetHeader { get; }
 
-    /// <summary>Source address of ICMP "too big" replies: the first inner IPv4 address (empty: the packet's destination).</summary>
+    /// <summary>
+    /// Source address of ICMP "too big" replies; empty: the oversize packet's destination, the far end of the tunnel.
+    /// (The gateway has no address of its own inside the tunnel, and a reply from the host's own address would be
+    /// dropped by the kernel as a martian.)
+    /// </summary>
     public byte[] IcmpSourceV4 { get; } = [];
 
+    /// <summary>As <see cref="IcmpSourceV4"/> for ICMPv6.</summary>
     public byte[] IcmpSourceV6 { get; } = [];
 
     public bool Stopping => _stopping;

@@ -14,7 +14,7 @@ internal static class IcmpTooBig
     private const int MaximumIPv6Reply = 1280;
 
     /// <summary>Writes the reply into <paramref name="destination"/>; returns its length, or 0 when none is due
-    /// (not an IP packet, an ICMP error itself, or no source address of the right family).</summary>
+    /// (not an IP packet, or an ICMP error itself).</summary>
     public static int Write(ReadOnlySpan<byte> packet, int mtu, ReadOnlySpan<byte> sourceV4, ReadOnlySpan<byte> sourceV6, Span<byte> destination)
     {
         if (packet.Length >= 20 && packet[0] >> 4 == 4)
@@ -45,7 +45,7 @@ internal static class IcmpTooBig
             return total;
         }
 
-        if (packet.Length >= 48 && packet[0] >> 4 == 6 && sourceV6.Length == 16)
+        if (packet.Length >= 48 && packet[0] >> 4 == 6)
         {
             if (IsIcmpError(packet[6], packet[40], v6: true))
             {
@@ -60,7 +60,7 @@ internal static class IcmpTooBig
             BinaryPrimitives.WriteUInt16BigEndian(ip[4..], (ushort)(total - 40));
             ip[6] = 58;
             ip[7] = 64;
-            sourceV6.CopyTo(ip[8..]);
+            (sourceV6.Length == 16 ? sourceV6 : packet.Slice(24, 16)).CopyTo(ip[8..]);
             packet.Slice(8, 16).CopyTo(ip[24..]);
             Span<byte> icmp = ip[40..];
             icmp[0] = 2;
