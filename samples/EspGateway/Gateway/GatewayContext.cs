@@ -2,7 +2,7 @@ using System.Threading;
 
 namespace EspGateway.Gateway;
 
-/// <summary>What every worker shares: the SAs, the peer endpoint, the inbound policy, the shutdown flag.</summary>
+/// <summary>What every worker shares: the SAs (with the peer endpoint in the outbound processor), the inbound policy, the shutdown flag.</summary>
 internal sealed class GatewayContext
 {
     private volatile bool _stopping;
@@ -11,7 +11,6 @@ internal sealed class GatewayContext
     {
         Options = options;
         SecurityAssociations = sas;
-        Peer = new PeerEndpoint(options.Peer);
         Policy = new InnerPolicy(options.Routes);
         TunVnetHeader = tunVnetHeader;
     }
@@ -20,21 +19,9 @@ internal sealed class GatewayContext
 
     public SecurityAssociationSet SecurityAssociations { get; }
 
-    public PeerEndpoint Peer { get; }
-
     public InnerPolicy Policy { get; }
 
     public bool TunVnetHeader { get; }
-
-    /// <summary>
-    /// Source address of ICMP "too big" replies; empty: the oversize packet's destination, the far end of the tunnel.
-    /// (The gateway has no address of its own inside the tunnel, and a reply from the host's own address would be
-    /// dropped by the kernel as a martian.)
-    /// </summary>
-    public byte[] IcmpSourceV4 { get; } = [];
-
-    /// <summary>As <see cref="IcmpSourceV4"/> for ICMPv6.</summary>
-    public byte[] IcmpSourceV6 { get; } = [];
 
     public bool Stopping => _stopping;
 

@@ -34,7 +34,7 @@ internal sealed class GatewayHost : IDisposable
     {
         _options = options;
         _port = options.Port;
-        _sas = new SecurityAssociationSet(options.Local, options.Peer.Address, options.PathMtu);
+        _sas = new SecurityAssociationSet(options);
         Console.Write(_sas.Add(options.SaFile));
         SecurityAssociationSnapshot snapshot = _sas.Current;
         if (snapshot.Outbound is null)
@@ -102,8 +102,10 @@ internal sealed class GatewayHost : IDisposable
             for (int i = 0; i < sockets.Length; i++)
             {
                 _outbound[i].Socket = sockets[i];
-                _inbound[i].ReplaceSocket(sockets[i]);
+                _inbound[i].ReplaceSocket(sockets[i], port);
             }
+
+            _sas.SetLocalPort(port);
 
             _port = port;
             return string.Create(CultureInfo.InvariantCulture, $"local port now {port}\n");
@@ -132,7 +134,7 @@ internal sealed class GatewayHost : IDisposable
             [
                 c.TunReads, c.TunSegmentsCut, c.EspPacketsSent, c.EspBytesSent, c.SendCalls, c.GsoSends, c.SendErrors,
                 c.EspPacketsReceived, c.EspBytesReceived, c.ReceiveCalls, c.GroDatagrams, c.InnerPacketsDelivered, c.InnerBytesDelivered,
-                c.TunWriteErrors, c.NonEspDropped, c.InnerMalformed, c.PolicyDrops, c.NoOutboundSa, c.IcmpTooBigSent, c.PeerEndpointUpdates,
+                c.TunWriteErrors, c.NonEspDropped, c.InnerMalformed, c.NoOutboundSa, c.TooBigDropped, c.IcmpTooBigSent, c.PeerEndpointUpdates,
             ];
             for (int i = 0; i < values.Length; i++)
             {
@@ -152,7 +154,7 @@ internal sealed class GatewayHost : IDisposable
         [
             "tun_reads", "tun_segments_cut", "esp_packets_sent", "esp_bytes_sent", "sendmmsg_calls", "udp_gso_sends", "send_errors",
             "esp_packets_received", "esp_bytes_received", "recvmmsg_calls", "udp_gro_datagrams", "inner_packets_delivered", "inner_bytes_delivered",
-            "tun_write_errors", "non_esp_dropped", "inner_malformed", "policy_drops", "no_outbound_sa", "icmp_too_big_sent", "peer_endpoint_updates",
+            "tun_write_errors", "non_esp_dropped", "inner_malformed", "no_outbound_sa", "too_big_dropped", "icmp_too_big_sent", "peer_endpoint_updates",
         ];
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"uptime_ms {Environment.TickCount64 - _startTicks}\n");
@@ -172,7 +174,7 @@ internal sealed class GatewayHost : IDisposable
         }
 
         text.Append(CultureInfo.InvariantCulture, $"refused_total {refusedTotal}\n");
-        text.Append(CultureInfo.InvariantCulture, $"peer {_context.Peer.EndPoint}\n");
+        text.Append(CultureInfo.InvariantCulture, $"peer {_sas.Current.Outbound?.RemoteEndpoint.ToString() ?? "none"}\n");
         text.Append(CultureInfo.InvariantCulture, $"local_port {_port}\n");
         text.Append(CultureInfo.InvariantCulture, $"datapath_packets_after_warmup {packetsAfterWarmup}\n");
         text.Append(CultureInfo.InvariantCulture, $"datapath_allocated_bytes_after_warmup {allocated}\n");

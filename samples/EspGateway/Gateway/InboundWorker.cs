@@ -35,6 +35,7 @@ internal sealed unsafe class InboundWorker : IDisposable
     private int _previousSocket = -1;
     private long _previousSocketUntil;
     private long _packets;
+    private IpsecEndpoint _localEndpoint;
 
     public InboundWorker(GatewayContext context, int tun, int socket, bool gro, WorkerCounters counters)
     {
@@ -43,6 +44,7 @@ internal sealed unsafe class InboundWorker : IDisposable
         _socket = socket;
         _counters = counters;
         _vnet = context.TunVnetHeader;
+        _localEndpoint = IpsecEndpoint.FromIPAddress(context.Options.Local, (ushort)context.Options.Port);
         _batch = Math.Min(context.Options.Batch, gro ? 32 : 64);
         _slots = (byte*)NativeMemory.AlignedAlloc((nuint)(_batch * SlotLength), 64);
         _messages = (Native.MMsgHdr*)NativeMemory.AllocZeroed((nuint)(_batch * sizeof(Native.MMsgHdr)));
@@ -60,7 +62,11 @@ internal sealed unsafe class InboundWorker : IDisposable
     }
 
     /// <summary>Moves reception to <paramref name="socket"/>; the old socket keeps being read for the drain time, then is closed.</summary>
-    public void ReplaceSocket(int socket) => Volatile.Write(ref _pendingSocket, socket);
+    public void ReplaceSocket(int socket, int port)
+    {
+        _localEndpoint = _localEndpoint.WithPort((ushort)port);
+        Volatile.Write(ref _pendingSocket, socket);
+    }
 
     public void Run()
     {
@@ -140,10 +146,10 @@ internal sealed unsafe class InboundWorker : IDisposable
                 _counters.GroDatagrams++;
             }
 
-            byte* data = _iov[i].Base;
+            byte* slot = _slots + (i * SlotLength);
             for (int offset = 0; offset < length; offset += segment)
             {
-                HandleEsp(snapshot, data + offset, Math.Min(segment, length - offset), in _names[i], tos);
+                HandleEsp(snapshot, slot, SlotHeadroom + offset, Math.Min(segment, length - offset), in _names[i], tos);
             }
         }
     }
@@ -178,11 +184,12 @@ internal sealed unsafe class InboundWorker : IDisposable
         }
     }
 
-    private void HandleEsp(SecurityAssociationSnapshot snapshot, byte* packet, int length, in Native.SockAddr source, byte tos)
+    private void HandleEsp(SecurityAssociationSnapshot snapshot, byte* slot, int offset, int length, in Native.SockAddr source, byte tos)
     {
         _counters.EspPacketsReceived++;
         _counters.EspBytesReceived += length;
         _packets++;
+        byte* packet = slot + offset;
         if (length < 8)
         {
             // A NAT-keepalive (one 0xFF byte, RFC 3948 §2.3) or a runt.
@@ -205,88 +212,61 @@ internal sealed unsafe class InboundWorker : IDisposable
             return;
         }
 
-        EspSecurityAssociation? sa = snapshot.FindInbound(spi);
-        if (sa is null)
+        EspProcessor? processor = snapshot.FindInbound(spi);
+        if (processor is null)
         {
             _counters.Refused[(int)IpsecStatus.UnknownSpi]++;
             return;
         }
 
-        int header = sa.HeaderLength;
-        if (length <= header)
-        {
-            _counters.Refused[(int)IpsecStatus.Truncated]++;
-            return;
-        }
-
-        var esp = new ReadOnlySpan<byte>(packet, length);
-        var payload = new Span<byte>(packet + header, length - header);
-        IpsecStatus status = sa.Unprotect(esp, payload, out EspUnprotectResult result);
+        IpsecEndpoint remote = ToEndpoint(source);
+        var buffer = new Span<byte>(slot, SlotLength);
+        var datagram = IpsecDatagram.Received(offset, length, _localEndpoint, remote, tos);
+        IpsecStatus status = processor.UnprotectDatagram(buffer, ref datagram);
         if (status != IpsecStatus.Success)
         {
-            _counters.Refused[(int)status]++;
+            if (status == IpsecStatus.NotIpsec)
+            {
+                _counters.NonEspDropped++;
+            }
+            else
+            {
+                _counters.Refused[(int)status]++;
+            }
+
             return;
         }
 
-        byte* inner = packet + header;
-        int innerLength = CheckInner(inner, result.PayloadLength, result.NextHeader);
-        if (innerLength <= 0)
+        // The tunnel's routing policy: the inner source must be a network behind the peer.
+        ReadOnlySpan<byte> inner = buffer.Slice(datagram.Offset, datagram.Length);
+        if (!_context.Policy.Allows(inner[0] >> 4 == 4 ? inner.Slice(12, 4) : inner.Slice(8, 16)))
         {
+            _counters.Refused[(int)IpsecStatus.PolicyMismatch]++;
             return;
         }
 
-        if (_context.Peer.Follow(source))
+        // NAT rebinding (RFC 3948 §3.5): only a packet the SA accepted may move the peer.
+        EspProcessor? outbound = snapshot.Outbound;
+        if (outbound is not null && outbound.RemoteEndpoint != remote)
         {
+            outbound.UpdateRemoteEndpoint(remote);
             _counters.PeerEndpointUpdates++;
         }
 
-        _ = tos;
-        WriteTun(inner, innerLength);
+        WriteTun(slot + datagram.Offset, datagram.Length);
     }
 
-    /// <summary>Checks the decrypted inner packet (version, lengths, source allowed by the policy); returns its length or 0.</summary>
-    private int CheckInner(byte* inner, int length, byte nextHeader)
+    private static IpsecEndpoint ToEndpoint(in Native.SockAddr source)
     {
-        var packet = new ReadOnlySpan<byte>(inner, length);
-        if (nextHeader == 4 && length >= 20 && packet[0] >> 4 == 4)
+        ushort port = BinaryPrimitives.ReverseEndianness(source.PortBigEndian);
+        fixed (Native.SockAddr* address = &source)
         {
-            int total = BinaryPrimitives.ReadUInt16BigEndian(packet[2..]);
-            int ihl = (packet[0] & 0xF) * 4;
-            if (ihl < 20 || total < ihl || total > length)
-            {
-                _counters.InnerMalformed++;
-                return 0;
-            }
-
-            if (!_context.Policy.Allows(packet.Slice(12, 4)))
-            {
-                _counters.PolicyDrops++;
-                return 0;
-            }
-
-            return total;
+            ReadOnlySpan<byte> bytes = address->Family == Native.AF_INET6
+                ? new ReadOnlySpan<byte>(address->IPv6, 16)
+                : new ReadOnlySpan<byte>(&address->FlowInfoOrIPv4, 4);
+            IpsecEndpoint.TryCreate(bytes, port, out IpsecEndpoint endpoint);
+            return endpoint;
         }
-
-        if (nextHeader == 41 && length >= 40 && packet[0] >> 4 == 6)
-        {
-            int total = 40 + BinaryPrimitives.ReadUInt16BigEndian(packet[4..]);
-            if (total > length)
-            {
-                _counters.InnerMalformed++;
-                return 0;
-            }
-
-            if (!_context.Policy.Allows(packet.Slice(8, 16)))
-            {
-                _counters.PolicyDrops++;
-                return 0;
-            }
-
-            return total;
-        }
-
-        _counters.InnerMalformed++;
-        return 0;
     }
 
     private void WriteTun(byte* inner, int length)

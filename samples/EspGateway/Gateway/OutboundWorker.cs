@@ -4,24 +4,28 @@ using System.Runtime.InteropServices;
 using System.Threading;
 using EspGateway.Linux;
 using Ipsec.Packets;
+using Ipsec.Packets.Wire;
 
 namespace EspGateway.Gateway;
 
 /// <summary>
-/// TUN to UDP for one queue: reads inner packets (with offload, TCP segments of up to 64 KB, cut to the inner MTU here),
-/// protects each with the current outbound SA into one contiguous staging area, and sends the ESP packets with
-/// <c>sendmmsg</c>, runs of equal-sized packets as one UDP GSO message each. Buffers are allocated once, outside the GC heap.
+/// TUN to UDP for one queue. Reads inner packets (with offload, TCP segments of up to 64 KB, cut to the inner MTU here)
+/// and stages each in one contiguous area, where the outbound processor's batch protect (<see cref="EspProcessor.ProtectDatagrams"/>)
+/// turns them into ESP in place, back to back; then <c>sendmmsg</c> sends them, each run of equal-sized packets as one
+/// UDP GSO message, with the outer TOS the library decided (RFC 6040) as an IP_TOS control message. Oversize packets get an
+/// ICMP "fragmentation needed" / "packet too big" reply from the library's builder. Buffers live outside the GC heap.
 /// </summary>
 internal sealed unsafe class OutboundWorker : IDisposable
 {
     private const int MaxMessages = 64;
+    private const int MaxBatch = 256;
     private const int MaxGsoSegments = 64;
     private const int MaxGsoBytes = 65000;
     private const int ReadBufferLength = VirtioNetHeader.Length + 65536;
     private const int StagingLength = 1 << 20;
-    private const int StagingReserve = 96 * 1024;
-    private const int ControlSpace = 24; // CMSG_SPACE(sizeof(ushort))
-    private const int IcmpBufferLength = 1400;
+    private const int StagingReserve = 2048;
+    private const int ControlSpace = 48; // CMSG_SPACE(sizeof(ushort)) for UDP_SEGMENT + CMSG_SPACE(sizeof(int)) for IP_TOS
+    private const int IcmpBufferLength = IcmpPacketTooBig.MaximumIPv6ReplyLength;
 
     private readonly GatewayContext _context;
     private readonly int _tun;
@@ -35,18 +39,18 @@ internal sealed unsafe class OutboundWorker : IDisposable
     private readonly Native.IoVec* _iov;
     private readonly byte* _control;
     private readonly Native.SockAddr* _peer;
+    private readonly IpsecDatagram[] _datagrams = new IpsecDatagram[MaxBatch];
     private readonly int[] _segmentSizes = new int[MaxMessages];
-    private PeerEndpoint.Holder? _peerHolder;
+    private readonly byte[] _trafficClasses = new byte[MaxMessages];
+    private IpsecEndpoint _peerEndpoint;
+    private uint _peerLength;
     private bool _gso;
     private int _socket;
 
-    // The message being built: a GSO run of _runCount packets of _runSegment bytes (the last may be shorter).
+    // Staged inner packets waiting for the batch protect, all for _stagedProcessor.
+    private EspProcessor? _stagedProcessor;
+    private int _staged;
     private int _stagingUsed;
-    private int _messageCount;
-    private int _runStart;
-    private int _runSegment;
-    private int _runCount;
-    private bool _runClosed = true;
     private long _packets;
 
     public OutboundWorker(GatewayContext context, int tun, int socket, bool gso, WorkerCounters counters)
@@ -82,8 +86,7 @@ internal sealed unsafe class OutboundWorker : IDisposable
         while (!_context.Stopping)
         {
             poll.ReturnedEvents = 0;
-            int ready = Native.Poll(&poll, 1, 200);
-            if (ready <= 0)
+            if (Native.Poll(&poll, 1, 200) <= 0)
             {
                 continue;
             }
@@ -91,11 +94,6 @@ internal sealed unsafe class OutboundWorker : IDisposable
             SecurityAssociationSnapshot snapshot = _context.SecurityAssociations.Current;
             for (int reads = 0; reads < _maxReads; reads++)
             {
-                if (StagingLength - _stagingUsed < StagingReserve || _messageCount > MaxMessages - 2)
-                {
-                    Flush();
-                }
-
                 nint length = Native.Read(_tun, _read, ReadBufferLength);
                 if (length <= 0)
                 {
@@ -113,16 +111,22 @@ internal sealed unsafe class OutboundWorker : IDisposable
 
     private void HandleRead(SecurityAssociationSnapshot snapshot, int length)
     {
-        EspSecurityAssociation? sa = snapshot.Outbound;
-        if (sa is null)
+        EspProcessor? processor = snapshot.Outbound;
+        if (processor is null)
         {
             _counters.NoOutboundSa++;
             return;
         }
 
+        if (!ReferenceEquals(processor, _stagedProcessor))
+        {
+            Flush();
+            _stagedProcessor = processor;
+        }
+
         if (!_vnet)
         {
-            Emit(sa, snapshot.InnerMtu, new Span<byte>(_read, length));
+            Stage(processor, snapshot.InnerMtu, new ReadOnlySpan<byte>(_read, length));
             return;
         }
 
@@ -137,7 +141,7 @@ internal sealed unsafe class OutboundWorker : IDisposable
         byte gsoType = (byte)(header.GsoType & ~VirtioNetHeader.GsoEcn);
         if (gsoType is VirtioNetHeader.GsoTcpV4 or VirtioNetHeader.GsoTcpV6)
         {
-            Segment(sa, snapshot.InnerMtu, packet, header);
+            Segment(processor, snapshot.InnerMtu, packet, header);
             return;
         }
 
@@ -146,12 +150,11 @@ internal sealed unsafe class OutboundWorker : IDisposable
             TcpSegmentation.CompletePartialChecksum(packet, header.ChecksumStart, header.ChecksumOffset);
         }
 
-        Emit(sa, snapshot.InnerMtu, packet);
+        Stage(processor, snapshot.InnerMtu, packet);
     }
 
-    /// <summary>Cuts a TSO segment into packets of at most gso_size payload bytes, in place: the headers of segment k are
-    /// written over the tail of segment k-1, which has already been encrypted into the staging area.</summary>
-    private void Segment(EspSecurityAssociation sa, int innerMtu, Span<byte> packet, VirtioNetHeader header)
+    /// <summary>Cuts a TSO segment into packets of at most gso_size payload bytes, each built straight into the staging area.</summary>
+    private void Segment(EspProcessor processor, int innerMtu, ReadOnlySpan<byte> packet, VirtioNetHeader header)
     {
         int l4 = header.ChecksumStart;
         if (l4 < 20 || l4 + 20 > packet.Length)
@@ -175,122 +178,215 @@ internal sealed unsafe class OutboundWorker : IDisposable
             return;
         }
 
-        Span<byte> headers = stackalloc byte[TcpSegmentation.MaximumHeaderLength];
-        packet[..headerLength].CopyTo(headers);
+        ReadOnlySpan<byte> headers = packet[..headerLength];
         uint sequence = BinaryPrimitives.ReadUInt32BigEndian(packet[(l4 + 4)..]);
         int count = (payload + mss - 1) / mss;
+        int headroom = processor.DatagramHeadroom;
         for (int k = 0; k < count; k++)
         {
             int start = k * mss;
             int segmentPayload = Math.Min(mss, payload - start);
-            Span<byte> segment = packet.Slice(start, headerLength + segmentPayload);
-            if (k > 0)
-            {
-                headers[..headerLength].CopyTo(segment);
-            }
-
+            int segmentLength = headerLength + segmentPayload;
+            Span<byte> segment = Reserve(processor, segmentLength, headroom);
+            headers.CopyTo(segment);
+            packet.Slice(headerLength + start, segmentPayload).CopyTo(segment[headerLength..]);
             TcpSegmentation.Patch(segment, l4, k, k == count - 1, sequence + (uint)start);
-            if (StagingLength - _stagingUsed < 2048 || _messageCount > MaxMessages - 2)
-            {
-                Flush();
-            }
-
-            Emit(sa, innerMtu, segment);
+            Commit(processor, segmentLength, headroom);
         }
 
         _counters.TunSegmentsCut += count;
     }
 
-    private void Emit(EspSecurityAssociation sa, int innerMtu, Span<byte> inner)
+    private void Stage(EspProcessor processor, int innerMtu, ReadOnlySpan<byte> inner)
     {
-        if (inner.Length < 20)
+        if (inner.Length < 20 || (inner[0] >> 4 != 4 && inner[0] >> 4 != 6))
         {
             _counters.InnerMalformed++;
             return;
         }
 
-        int version = inner[0] >> 4;
-        byte nextHeader = version == 4 ? (byte)4 : version == 6 ? (byte)41 : (byte)0;
-        if (nextHeader == 0)
-        {
-            _counters.InnerMalformed++;
-            return;
-        }
-
-        if (inner.Length > innerMtu && (version == 6 || (inner[6] & 0x40) != 0))
+        if (inner.Length > innerMtu)
         {
             TooBig(inner, innerMtu);
             return;
         }
 
-        var destination = new Span<byte>(_staging + _stagingUsed, StagingLength - _stagingUsed);
-        IpsecStatus status = sa.Protect(inner, nextHeader, destination, out int written);
-        if (status != IpsecStatus.Success)
-        {
-            _counters.Refused[(int)status]++;
-            return;
-        }
-
-        _packets++;
-        Append(written);
+        int headroom = processor.DatagramHeadroom;
+        inner.CopyTo(Reserve(processor, inner.Length, headroom));
+        Commit(processor, inner.Length, headroom);
     }
 
-    /// <summary>Adds the ESP packet just written at the end of the staging area to the current GSO run or a new message.</summary>
-    private void Append(int length)
+    /// <summary>The staging space for an inner packet of <paramref name="length"/> bytes, after the ESP header's headroom;
+    /// flushes first when the batch or the area is full.</summary>
+    private Span<byte> Reserve(EspProcessor processor, int length, int headroom)
     {
-        if (_gso && !_runClosed && _runCount < MaxGsoSegments && _stagingUsed + length - _runStart <= MaxGsoBytes && length <= _runSegment)
+        int espLength = processor.SecurityAssociation.GetProtectedLength(length, 4);
+        if (_staged == MaxBatch || _stagingUsed + espLength + StagingReserve > StagingLength)
         {
-            _runCount++;
-            _runClosed = length < _runSegment;
-            _stagingUsed += length;
-            _iov[_messageCount - 1].Length = (nuint)(_stagingUsed - _runStart);
-            return;
+            Flush();
+            _stagedProcessor = processor;
         }
 
-        Native.MMsgHdr* message = &_messages[_messageCount];
-        Native.IoVec* iov = &_iov[_messageCount];
-        iov->Base = _staging + _stagingUsed;
-        iov->Length = (nuint)length;
-        message->Header.Iov = iov;
-        message->Header.IovLength = 1;
-        message->Header.Control = null;
-        message->Header.ControlLength = 0;
-        _segmentSizes[_messageCount] = length;
-        _messageCount++;
-        _runStart = _stagingUsed;
-        _runSegment = length;
-        _runCount = 1;
-        _runClosed = false;
-        _stagingUsed += length;
+        return new Span<byte>(_staging + _stagingUsed + headroom, length);
     }
 
+    /// <summary>Records the packet just written by <see cref="Reserve"/>: its ESP form will fill exactly the next
+    /// GetProtectedLength bytes of the staging area, so the ESP packets of a batch lie back to back, ready for GSO.</summary>
+    private void Commit(EspProcessor processor, int length, int headroom)
+    {
+        byte nextHeader = (_staging[_stagingUsed + headroom] >> 4) == 6 ? (byte)41 : (byte)4;
+        _datagrams[_staged++] = IpsecDatagram.Outgoing(_stagingUsed + headroom, length);
+        _stagingUsed += processor.SecurityAssociation.GetProtectedLength(length, nextHeader);
+    }
+
+    /// <summary>Protects the staged batch in one library call and sends it.</summary>
     private void Flush()
     {
-        int count = _messageCount;
-        if (count == 0)
+        EspProcessor? processor = _stagedProcessor;
+        int staged = _staged;
+        if (processor is null || staged == 0)
         {
+            _staged = 0;
             _stagingUsed = 0;
             return;
         }
 
-        PeerEndpoint.Holder peer = _context.Peer.Current;
-        if (!ReferenceEquals(peer, _peerHolder))
+        var staging = new Span<byte>(_staging, StagingLength);
+        Span<IpsecDatagram> datagrams = _datagrams.AsSpan(0, staged);
+        processor.ProtectDatagrams(staging, datagrams);
+
+        int messages = 0;
+        int runEnd = -1;
+        int runCount = 0;
+        bool runClosed = true;
+        for (int i = 0; i < staged; i++)
         {
-            *_peer = peer.Address;
-            _peerHolder = peer;
+            ref IpsecDatagram datagram = ref datagrams[i];
+            if (datagram.Status != IpsecStatus.Success)
+            {
+                if (datagram.Status == IpsecStatus.MtuExceeded)
+                {
+                    TooBig(staging.Slice(datagram.Offset, datagram.Length), datagram.InnerMtu);
+                }
+                else
+                {
+                    _counters.Refused[(int)datagram.Status]++;
+                }
+
+                runClosed = true;
+                continue;
+            }
+
+            _packets++;
+            if (messages == 0)
+            {
+                SetPeer(datagram.RemoteEndpoint);
+            }
+
+            int offset = datagram.Offset;
+            int length = datagram.Length;
+            int m = messages - 1;
+            if (_gso && !runClosed && offset == runEnd && runCount < MaxGsoSegments && length <= _segmentSizes[m] &&
+                datagram.TrafficClass == _trafficClasses[m] && (int)_iov[m].Length + length <= MaxGsoBytes)
+            {
+                _iov[m].Length += (nuint)length;
+                runCount++;
+                runClosed = length < _segmentSizes[m];
+                runEnd = offset + length;
+                continue;
+            }
+
+            if (messages == MaxMessages)
+            {
+                Send(messages);
+                messages = 0;
+                SetPeer(datagram.RemoteEndpoint);
+            }
+
+            _iov[messages].Base = _staging + offset;
+            _iov[messages].Length = (nuint)length;
+            _segmentSizes[messages] = length;
+            _trafficClasses[messages] = datagram.TrafficClass;
+            messages++;
+            runCount = 1;
+            runClosed = false;
+            runEnd = offset + length;
         }
 
-        uint peerLength = peer.Length;
+        Send(messages);
+        _staged = 0;
+        _stagingUsed = 0;
+    }
+
+    private void SetPeer(IpsecEndpoint remote)
+    {
+        if (remote == _peerEndpoint && _peerLength != 0)
+        {
+            return;
+        }
+
+        Native.SockAddr address = default;
+        address.PortBigEndian = BinaryPrimitives.ReverseEndianness(remote.Port);
+        if (remote.IsIPv6)
+        {
+            address.Family = Native.AF_INET6;
+            remote.WriteAddress(new Span<byte>(address.IPv6, 16));
+            _peerLength = 28;
+        }
+        else
+        {
+            address.Family = Native.AF_INET;
+            remote.WriteAddress(new Span<byte>(&address.FlowInfoOrIPv4, 4));
+            _peerLength = 16;
+        }
+
+        *_peer = address;
+        _peerEndpoint = remote;
+    }
+
+    private void Send(int count)
+    {
         for (int i = 0; i < count; i++)
         {
-            Native.MMsgHdr* message = &_messages[i];
-            message->Header.Name = _peer;
-            message->Header.NameLength = peerLength;
-            message->Header.Control = null;
-            message->Header.ControlLength = 0;
+            Native.MsgHdr* header = &_messages[i].Header;
+            header->Name = _peer;
+            header->NameLength = _peerLength;
+            header->Iov = &_iov[i];
+            header->IovLength = 1;
+            byte* control = _control + (i * ControlSpace);
+            int used = 0;
+            int length = (int)_iov[i].Length;
+            if (length > _segmentSizes[i])
+            {
+                var cmsg = (Native.CMsgHdr*)control;
+                cmsg->Length = (nuint)(sizeof(Native.CMsgHdr) + sizeof(ushort));
+                cmsg->Level = Native.IPPROTO_UDP;
+                cmsg->Type = Native.UDP_SEGMENT;
+                *(ushort*)(control + sizeof(Native.CMsgHdr)) = (ushort)_segmentSizes[i];
+                used = 24;
+            }
+
+            if (_trafficClasses[i] != 0)
+            {
+                var cmsg = (Native.CMsgHdr*)(control + used);
+                bool v6 = _peerLength == 28;
+                cmsg->Length = (nuint)(sizeof(Native.CMsgHdr) + sizeof(int));
+                cmsg->Level = v6 ? Native.IPPROTO_IPV6 : Native.IPPROTO_IP;
+                cmsg->Type = v6 ? Native.IPV6_TCLASS : Native.IP_TOS;
+                *(int*)(control + used + sizeof(Native.CMsgHdr)) = _trafficClasses[i];
+                used += 24;
+            }
+
+            header->Control = used == 0 ? null : control;
+            header->ControlLength = (nuint)used;
+            _counters.EspPacketsSent += (length + _segmentSizes[i] - 1) / _segmentSizes[i];
+            _counters.EspBytesSent += length;
+            if (length > _segmentSizes[i])
+            {
+                _counters.GsoSends++;
+            }
         }
 
-        SetSegmentSizes(count);
         int sent = 0;
         int socket = Socket;
         while (sent < count)
@@ -306,13 +402,14 @@ internal sealed unsafe class OutboundWorker : IDisposable
             int error = Native.LastError;
             if (error == Native.EAGAIN)
             {
+                // The socket buffer is full: wait for room (back-pressure toward the TUN queue).
                 Native.PollFd poll = default;
                 poll.Fd = socket;
                 poll.Events = 0x4; // POLLOUT
                 Native.Poll(&poll, 1, 100);
                 if (_context.Stopping)
                 {
-                    break;
+                    return;
                 }
 
                 continue;
@@ -324,82 +421,50 @@ internal sealed unsafe class OutboundWorker : IDisposable
             }
 
             _counters.SendErrors++;
-            if (_messages[sent].Header.ControlLength != 0 && _gso)
+            if (_gso && (int)_iov[sent].Length > _segmentSizes[sent])
             {
                 // The path refuses UDP GSO (EIO or EINVAL): send this run packet by packet and stop using GSO.
                 _gso = false;
                 Console.Error.WriteLine("udp: GSO refused (" + Native.Describe(error) + "); sending packet by packet");
-                SendRunSeparately(socket, &_messages[sent]);
+                SendRunSeparately(socket, sent);
             }
 
             sent++;
         }
-
-        for (int i = 0; i < count; i++)
-        {
-            Native.MMsgHdr* message = &_messages[i];
-            int length = (int)message->Header.Iov->Length;
-            int segment = message->Header.ControlLength != 0 ? *(ushort*)(_control + i * ControlSpace + sizeof(Native.CMsgHdr)) : length;
-            _counters.EspPacketsSent += (length + segment - 1) / segment;
-            _counters.EspBytesSent += length;
-            if (message->Header.ControlLength != 0)
-            {
-                _counters.GsoSends++;
-            }
-        }
-
-        _messageCount = 0;
-        _stagingUsed = 0;
-        _runClosed = true;
     }
 
-    /// <summary>Writes UDP_SEGMENT control messages for the messages holding more than one packet.</summary>
-    private void SetSegmentSizes(int count)
+    private void SendRunSeparately(int socket, int index)
     {
-        // Only runs of more than one packet carry UDP_SEGMENT; the segment size is the run's first packet's length.
-        for (int i = 0; i < count; i++)
-        {
-            int segment = _segmentSizes[i];
-            Native.MMsgHdr* message = &_messages[i];
-            if (segment > 0 && (int)message->Header.Iov->Length > segment)
-            {
-                byte* control = _control + i * ControlSpace;
-                var cmsg = (Native.CMsgHdr*)control;
-                cmsg->Length = (nuint)(sizeof(Native.CMsgHdr) + sizeof(ushort));
-                cmsg->Level = Native.IPPROTO_UDP;
-                cmsg->Type = Native.UDP_SEGMENT;
-                *(ushort*)(control + sizeof(Native.CMsgHdr)) = (ushort)segment;
-                message->Header.Control = control;
-                message->Header.ControlLength = ControlSpace;
-            }
-        }
-    }
-
-    private void SendRunSeparately(int socket, Native.MMsgHdr* message)
-    {
-        byte* start = message->Header.Iov->Base;
-        int length = (int)message->Header.Iov->Length;
-        int segment = *(ushort*)((byte*)message->Header.Control + sizeof(Native.CMsgHdr));
+        byte* start = _iov[index].Base;
+        int length = (int)_iov[index].Length;
+        int segment = _segmentSizes[index];
         for (int offset = 0; offset < length; offset += segment)
         {
             Native.IoVec iov;
             iov.Base = start + offset;
             iov.Length = (nuint)Math.Min(segment, length - offset);
             Native.MMsgHdr single = default;
-            single.Header.Name = message->Header.Name;
-            single.Header.NameLength = message->Header.NameLength;
+            single.Header.Name = _peer;
+            single.Header.NameLength = _peerLength;
             single.Header.Iov = &iov;
             single.Header.IovLength = 1;
             Native.SendMMsg(socket, &single, 1, 0);
         }
     }
 
+    /// <summary>Answers an inner packet too big for the tunnel with the library's ICMP reply, written to the TUN device.
+    /// Its source is the packet's destination, the far end of the tunnel (the gateway has no inner address of its own, and
+    /// a reply from the host's own address would be dropped by the kernel as a martian).</summary>
     private void TooBig(ReadOnlySpan<byte> packet, int innerMtu)
     {
         int offset = _vnet ? VirtioNetHeader.Length : 0;
         var reply = new Span<byte>(_icmp + offset, IcmpBufferLength);
-        int length = IcmpTooBig.Write(packet, innerMtu, _context.IcmpSourceV4, _context.IcmpSourceV6, reply);
-        if (length == 0)
+        int length = 0;
+        bool made = packet[0] >> 4 == 4
+            ? IPv4Address.TryRead(packet.Slice(16, 4), out IPv4Address v4) && IcmpPacketTooBig.TryWriteIPv4(packet, innerMtu, v4, reply, out length)
+            : packet.Length >= 40 && IcmpPacketTooBig.TryWriteIPv6(packet, innerMtu, new IPv6Address(BinaryPrimitives.ReadUInt64BigEndian(packet[24..]), BinaryPrimitives.ReadUInt64BigEndian(packet[32..])), reply, out length);
+        _counters.TooBigDropped++;
+        if (!made)
         {
             return;
         }

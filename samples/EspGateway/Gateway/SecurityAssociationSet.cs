@@ -22,16 +22,20 @@ internal sealed class SecurityAssociationSet : IDisposable
     private readonly IPAddress _local;
     private readonly IPAddress _peer;
     private readonly int _pathMtu;
+    private readonly ushort _peerPort;
+    private ushort _localPort;
     private readonly List<Entry> _entries = [];
     private readonly List<(EspProcessor Processor, long DisposeAtTicks)> _graveyard = [];
     private Entry? _outbound;
     private SecurityAssociationSnapshot _snapshot = SecurityAssociationSnapshot.Empty;
 
-    public SecurityAssociationSet(IPAddress local, IPAddress peer, int pathMtu)
+    public SecurityAssociationSet(GatewayOptions options)
     {
-        _local = local;
-        _peer = peer;
-        _pathMtu = pathMtu;
+        _local = options.Local;
+        _peer = options.Peer.Address;
+        _peerPort = (ushort)options.Peer.Port;
+        _localPort = (ushort)options.Port;
+        _pathMtu = options.PathMtu;
     }
 
     /// <summary>Raised (under the lock) after the snapshot changed, with the new one.</summary>
@@ -64,7 +68,13 @@ internal sealed class SecurityAssociationSet : IDisposable
                     continue;
                 }
 
-                EspProcessor processor = definition.CreateProcessor();
+                EspProcessor processor = CreateProcessor(definition, outbound);
+                if (outbound && _outbound is not null)
+                {
+                    // Where the peer is now (it may have moved since the gateway started).
+                    processor.UpdateEndpoints(_outbound.Processor.LocalEndpoint, _outbound.Processor.RemoteEndpoint);
+                }
+
                 var entry = new Entry(definition.Spi, outbound, processor);
                 _entries.Add(entry);
                 if (outbound && _outbound is null)
@@ -132,6 +142,11 @@ internal sealed class SecurityAssociationSet : IDisposable
                 return $"error: no outbound SA 0x{spi:x8}\n";
             }
 
+            if (_outbound is not null && _outbound != entry)
+            {
+                entry.Processor.UpdateEndpoints(_outbound.Processor.LocalEndpoint, _outbound.Processor.RemoteEndpoint);
+            }
+
             _outbound = entry;
             Publish();
             return $"outbound now spi 0x{spi:x8}\n";
@@ -162,6 +177,23 @@ internal sealed class SecurityAssociationSet : IDisposable
             }
 
             return text.Length == 0 ? $"error: no SA 0x{spi:x8}\n" : text.ToString();
+        }
+    }
+
+    /// <summary>Our UDP port changed: the outbound processors say so in the endpoints they hand out.</summary>
+    public void SetLocalPort(int port)
+    {
+        lock (_gate)
+        {
+            _localPort = (ushort)port;
+            foreach (Entry entry in _entries)
+            {
+                if (entry.Outbound)
+                {
+                    EspProcessor processor = entry.Processor;
+                    processor.UpdateEndpoints(processor.LocalEndpoint.WithPort(_localPort), processor.RemoteEndpoint);
+                }
+            }
         }
     }
 
@@ -246,9 +278,56 @@ internal sealed class SecurityAssociationSet : IDisposable
             }
         }
 
-        var snapshot = new SecurityAssociationSnapshot(inbound.ToArray(), _outbound?.Processor, _pathMtu);
+        var snapshot = new SecurityAssociationSnapshot(inbound.ToArray(), _outbound?.Processor);
         Volatile.Write(ref _snapshot, snapshot);
         Changed?.Invoke(snapshot);
+    }
+
+    /// <summary>
+    /// The SA of the file and its processor for the socket path: tunnel mode between the outer addresses, ESP in UDP on the
+    /// gateway's ports (whatever encapsulation the file names: the gateway always speaks RFC 3948), path MTU as configured.
+    /// </summary>
+    private EspProcessor CreateProcessor(SaDefinition d, bool outbound)
+    {
+        EspSecurityAssociation sa;
+        try
+        {
+            sa = new EspSecurityAssociation(new EspSecurityAssociationOptions
+            {
+                Spi = d.Spi,
+                Encryption = d.Encryption!,
+                EncryptionKey = d.EncryptionKey,
+                Integrity = d.Integrity,
+                IntegrityKey = d.IntegrityKey,
+                ExtendedSequenceNumbers = d.ExtendedSequenceNumbers,
+                ReplayWindowSize = Math.Min(d.ReplayWindowSize, EspSecurityAssociationOptions.MaximumReplayWindowSize),
+                InitialInboundSequenceNumber = d.InboundSequenceNumber,
+                InitialOutboundSequenceNumber = d.OutboundSequenceNumber,
+            });
+        }
+        catch (ArgumentException e)
+        {
+            throw new SaFileException(d.File, d.Location, "spi 0x" + d.Spi.ToString("x8", CultureInfo.InvariantCulture), e.Message.Split('\n')[0]);
+        }
+
+        try
+        {
+            return new EspProcessor(sa, new EspProcessorOptions
+            {
+                Mode = IpsecMode.Tunnel,
+                TunnelSource = d.Source,
+                TunnelDestination = d.Destination,
+                UdpEncapsulation = true,
+                UdpSourcePort = outbound ? _localPort : _peerPort,
+                UdpDestinationPort = outbound ? _peerPort : _localPort,
+                Mtu = _pathMtu,
+            });
+        }
+        catch (ArgumentException e)
+        {
+            sa.Dispose();
+            throw new SaFileException(d.File, d.Location, "src/dst", e.Message.Split('\n')[0]);
+        }
     }
 
     private sealed class Entry(uint spi, bool outbound, EspProcessor processor)

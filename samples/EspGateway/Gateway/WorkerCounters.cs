@@ -29,9 +29,9 @@ internal sealed class WorkerCounters
     public long InnerBytesDelivered;
     public long NonEspDropped;
     public long InnerMalformed;
-    public long PolicyDrops;
     public long NoOutboundSa;
     public long IcmpTooBigSent;
+    public long TooBigDropped;
     public long PeerEndpointUpdates;
 
     /// <summary>Bytes this thread allocated since its warm-up ended (<see cref="GC.GetAllocatedBytesForCurrentThread"/>).</summary>

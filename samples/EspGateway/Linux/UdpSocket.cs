@@ -74,40 +74,4 @@ internal static unsafe class UdpSocket
 
         return address;
     }
-
-    public static IPEndPoint ToEndPoint(in Native.SockAddr address)
-    {
-        int port = (ushort)IPAddress.NetworkToHostOrder((short)address.PortBigEndian);
-        if (address.Family == Native.AF_INET6)
-        {
-            var bytes = new byte[16];
-            for (int i = 0; i < 16; i++)
-            {
-                bytes[i] = address.IPv6[i];
-            }
-
-            return new IPEndPoint(new IPAddress(bytes), port);
-        }
-
-        return new IPEndPoint(new IPAddress(address.FlowInfoOrIPv4), port);
-    }
-
-    /// <summary>Address and port equality without allocating (the family decides which bytes count).</summary>
-    public static bool SameEndpoint(in Native.SockAddr a, in Native.SockAddr b)
-    {
-        if (a.Family != b.Family || a.PortBigEndian != b.PortBigEndian)
-        {
-            return false;
-        }
-
-        if (a.Family == Native.AF_INET)
-        {
-            return a.FlowInfoOrIPv4 == b.FlowInfoOrIPv4;
-        }
-
-        fixed (byte* x = a.IPv6, y = b.IPv6)
-        {
-            return new ReadOnlySpan<byte>(x, 16).SequenceEqual(new ReadOnlySpan<byte>(y, 16));
-        }
-    }
 }
