@@ -25,7 +25,9 @@ public sealed class EspProcessor : ISecurityAssociation
     private const int UdpHeaderLength = UdpHeader.HeaderLength;
     private readonly EspSecurityAssociation _sa;
     private readonly EspProcessorOptions _options;
-    private readonly OuterHeaderTemplate? _outer;
+    private readonly bool _outerIsIPv6;
+    private TunnelEndpoints _endpoints;
+    private int _pathMtu;
     private readonly byte[] _natOriginalSource;
     private readonly byte[] _natOriginalDestination;
     private readonly TrafficSelector[] _selectors;
@@ -40,10 +42,24 @@ public sealed class EspProcessor : ISecurityAssociation
         ArgumentNullException.ThrowIfNull(options);
         _sa = securityAssociation;
         _options = options;
+        ushort localPort = options.UdpEncapsulation ? options.UdpSourcePort : (ushort)0;
+        ushort remotePort = options.UdpEncapsulation ? options.UdpDestinationPort : (ushort)0;
+        if (options.UdpEncapsulation && (localPort == 0 || remotePort == 0))
+        {
+            throw new ArgumentException("UdpSourcePort and UdpDestinationPort: UDP encapsulation needs both ports (not 0).", nameof(options));
+        }
+
         if (options.Mode == IpsecMode.Tunnel)
         {
-            _outer = new OuterHeaderTemplate(
+            var outer = new OuterHeaderTemplate(
                 options.TunnelSource, options.TunnelDestination, options.HopLimit, options.DontFragment, options.CopyDscp, options.CopyFlowLabel, nameof(options));
+            _outerIsIPv6 = outer.IsIPv6;
+            _endpoints = new TunnelEndpoints(
+                IpsecEndpoint.FromIPAddress(options.TunnelSource!, localPort), IpsecEndpoint.FromIPAddress(options.TunnelDestination!, remotePort), outer);
+        }
+        else
+        {
+            _endpoints = new TunnelEndpoints(IpsecEndpoint.PortOnly(localPort), IpsecEndpoint.PortOnly(remotePort), null);
         }
 
         _natOriginalSource = options.NatOriginalSource?.GetAddressBytes() ?? [];
@@ -58,6 +74,8 @@ public sealed class EspProcessor : ISecurityAssociation
         {
             throw new ArgumentException($"Mtu must be 0 (no limit) or positive; got {options.Mtu}.", nameof(options));
         }
+
+        _pathMtu = options.Mtu;
     }
 
     /// <summary>The SA.</summary>
@@ -74,14 +92,19 @@ public sealed class EspProcessor : ISecurityAssociation
 
     /// <summary>The most bytes <see cref="Protect"/> needs before the packet: ESP header and IV, UDP, and the outer header in tunnel mode.</summary>
     public int MaximumHeadroom =>
-        _sa.HeaderLength + (_options.UdpEncapsulation ? UdpHeaderLength : 0) +
-        (_outer?.HeaderLength ?? 0);
+        _sa.HeaderLength + (_options.UdpEncapsulation ? UdpHeaderLength : 0) + OuterHeaderLength;
 
     /// <summary>The most bytes <see cref="Protect"/> needs after the packet: TFC padding, ESP padding, trailer and ICV.</summary>
     public int MaximumTailroom => _sa.MaximumTrailerLength + _sa.TfcPaddingLength;
 
     /// <summary>Sets the next outer IPv4 Identification (tests reproducing captured packets).</summary>
-    internal void SetNextIdentification(ushort identification) => _outer?.SetNextIdentification(identification);
+    internal void SetNextIdentification(ushort identification) => Volatile.Read(ref _endpoints).Outer?.SetNextIdentification(identification);
+
+    /// <summary>True when ESP is carried in UDP (RFC 3948); false for raw ESP (IP protocol 50).</summary>
+    public bool UdpEncapsulation => _options.UdpEncapsulation;
+
+    /// <summary>The outer IP header length in tunnel mode (20 or 40 bytes); 0 in transport mode.</summary>
+    private int OuterHeaderLength => _options.Mode == IpsecMode.Tunnel ? (_outerIsIPv6 ? IPv6Header.Length : IPv4Header.MinLength) : 0;
 
     /// <summary>
     /// Protects the IP packet at <c>buffer[offset..offset+length]</c> in place. The result may start before
@@ -129,7 +152,9 @@ public sealed class EspProcessor : ISecurityAssociation
     {
         result = default;
         CheckRange(buffer, offset, length);
-        IpsecStatus status = EspLocator.TryLocate(buffer.Slice(offset, length), _options.UdpEncapsulation, _options.UdpDestinationPort, out EspLocation location);
+        TunnelEndpoints endpoints = Volatile.Read(ref _endpoints);
+        ReadOnlySpan<ushort> ports = [endpoints.Local.Port, endpoints.Remote.Port];
+        IpsecStatus status = EspLocator.TryLocate(buffer.Slice(offset, length), _options.UdpEncapsulation, ports, out EspLocation location);
         return status == IpsecStatus.Success ? UnprotectLocated(buffer, offset, location, out result) : status;
     }
 
@@ -137,11 +162,23 @@ public sealed class EspProcessor : ISecurityAssociation
     /// Whether a packet found with UDP encapsulation allowed on the standard port (as <see cref="IpsecPacketProcessor"/>
     /// looks) is one this processor accepts: raw ESP always, ESP in UDP only when configured and on its port.
     /// </summary>
-    internal bool Accepts(Span<byte> packet, in EspLocation location) =>
-        location.UdpOffset < 0 ||
-        (_options.UdpEncapsulation &&
-         (BinaryPrimitives.ReadUInt16BigEndian(packet[(location.UdpOffset + 2)..]) == _options.UdpDestinationPort ||
-          BinaryPrimitives.ReadUInt16BigEndian(packet[location.UdpOffset..]) == _options.UdpDestinationPort));
+    internal bool Accepts(Span<byte> packet, in EspLocation location)
+    {
+        if (location.UdpOffset < 0)
+        {
+            return true;
+        }
+
+        if (!_options.UdpEncapsulation)
+        {
+            return false;
+        }
+
+        TunnelEndpoints endpoints = Volatile.Read(ref _endpoints);
+        ushort sourcePort = BinaryPrimitives.ReadUInt16BigEndian(packet[location.UdpOffset..]);
+        ushort destinationPort = BinaryPrimitives.ReadUInt16BigEndian(packet[(location.UdpOffset + 2)..]);
+        return destinationPort == endpoints.Local.Port || destinationPort == endpoints.Remote.Port || sourcePort == endpoints.Remote.Port;
+    }
 
     /// <summary>Unprotects a packet whose ESP <see cref="EspLocator"/> already found, so the packet is parsed once.</summary>
     internal IpsecStatus UnprotectLocated(Span<byte> buffer, int offset, in EspLocation location, out EspProcessResult result)
@@ -225,14 +262,16 @@ public sealed class EspProcessor : ISecurityAssociation
         Span<byte> inner = buffer.Slice(offset, innerLength);
         bool innerIsIPv6 = inner[0] >> 4 == 6;
         byte nextHeader = innerIsIPv6 ? (byte)IPProtocol.IPv6 : (byte)IPProtocol.IPv4;
-        OuterHeaderTemplate template = _outer!;
+        TunnelEndpoints endpoints = Volatile.Read(ref _endpoints);
+        OuterHeaderTemplate template = endpoints.Outer!;
         int outerHeaderLength = template.HeaderLength + (_options.UdpEncapsulation ? UdpHeaderLength : 0);
         int espLength = _sa.GetProtectedLength(innerLength, nextHeader);
         int total = outerHeaderLength + espLength;
         int start = offset - _sa.HeaderLength - outerHeaderLength;
-        if (_options.Mtu > 0 && total > _options.Mtu)
+        int pathMtu = Volatile.Read(ref _pathMtu);
+        if (pathMtu > 0 && total > pathMtu)
         {
-            result = new EspProcessResult(0, total, 0, false);
+            result = new EspProcessResult(0, total, 0, false, GetInnerMtu(pathMtu));
             return IpsecStatus.MtuExceeded;
         }
 
@@ -253,7 +292,7 @@ public sealed class EspProcessor : ISecurityAssociation
         template.Write(outer, _options.UdpEncapsulation ? (byte)IPProtocol.Udp : (byte)IPProtocol.Esp, fields);
         if (_options.UdpEncapsulation)
         {
-            WriteUdpHeader(outer[template.HeaderLength..], espLength);
+            WriteUdpHeader(outer[template.HeaderLength..], espLength, endpoints);
             if (template.IsIPv6)
             {
                 WriteUdpChecksumIPv6(outer, template.HeaderLength);
@@ -281,9 +320,10 @@ public sealed class EspProcessor : ISecurityAssociation
         int espLength = _sa.GetProtectedLength(payloadLength, nextHeader);
         int total = prefixLength + udp + espLength;
         int start = offset - _sa.HeaderLength - udp;
-        if (_options.Mtu > 0 && total > _options.Mtu)
+        int pathMtu = Volatile.Read(ref _pathMtu);
+        if (pathMtu > 0 && total > pathMtu)
         {
-            result = new EspProcessResult(0, total, 0, false);
+            result = new EspProcessResult(0, total, 0, false, GetInnerMtu(pathMtu));
             return IpsecStatus.MtuExceeded;
         }
 
@@ -308,7 +348,7 @@ public sealed class EspProcessor : ISecurityAssociation
         IPProtocol protocol = udp > 0 ? IPProtocol.Udp : IPProtocol.Esp;
         if (udp > 0)
         {
-            WriteUdpHeader(output[prefixLength..], espLength);
+            WriteUdpHeader(output[prefixLength..], espLength, Volatile.Read(ref _endpoints));
         }
 
         if (isIPv6)
@@ -331,11 +371,378 @@ public sealed class EspProcessor : ISecurityAssociation
         return IpsecStatus.Success;
     }
 
-    /// <summary>The UDP header before ESP; checksum 0, which RFC 3948 §2.1 asks for over IPv4 (IPv6 fills it in after).</summary>
-    private void WriteUdpHeader(Span<byte> udp, int espLength)
+    /// <summary>Our endpoint: the tunnel source address (tunnel mode) and the local UDP port (0 for raw ESP).</summary>
+    public IpsecEndpoint LocalEndpoint => Volatile.Read(ref _endpoints).Local;
+
+    /// <summary>The peer's endpoint: the tunnel destination address (tunnel mode) and its UDP port (0 for raw ESP).</summary>
+    public IpsecEndpoint RemoteEndpoint => Volatile.Read(ref _endpoints).Remote;
+
+    /// <summary>
+    /// Moves the tunnel to other endpoints while traffic flows (a peer that roamed, a NAT mapping that changed; RFC 4555
+    /// style). The change is one atomic publication: each packet uses either the old endpoints or the new ones, never a
+    /// mix, and no packet waits. Inbound packets are not affected (the SA is found by SPI).
+    /// </summary>
+    /// <param name="localEndpoint">Our address and port. Tunnel mode: an address of the tunnel's family. Transport mode: the address is not used.</param>
+    /// <param name="remoteEndpoint">The peer's address and port, likewise.</param>
+    /// <exception cref="ArgumentException">
+    /// Tunnel mode with an endpoint without an address or of the other family (the outer header length is fixed); a port
+    /// of 0 with UDP encapsulation, or not 0 without it.
+    /// </exception>
+    public void UpdateEndpoints(IpsecEndpoint localEndpoint, IpsecEndpoint remoteEndpoint) =>
+        Volatile.Write(ref _endpoints, CreateEndpoints(Volatile.Read(ref _endpoints), localEndpoint, remoteEndpoint));
+
+    /// <summary>
+    /// Moves the peer's end of the tunnel (address and/or UDP port) while traffic flows, keeping ours; atomic like
+    /// <see cref="UpdateEndpoints"/> and safe against a concurrent update of either end.
+    /// </summary>
+    /// <param name="remoteEndpoint">The peer's new address and port, e.g. the authenticated source of its latest packet.</param>
+    /// <exception cref="ArgumentException">As for <see cref="UpdateEndpoints"/>.</exception>
+    public void UpdateRemoteEndpoint(IpsecEndpoint remoteEndpoint)
     {
-        BinaryPrimitives.WriteUInt16BigEndian(udp, _options.UdpSourcePort);
-        BinaryPrimitives.WriteUInt16BigEndian(udp[2..], _options.UdpDestinationPort);
+        TunnelEndpoints current = Volatile.Read(ref _endpoints);
+        while (true)
+        {
+            if (current.Remote == remoteEndpoint)
+            {
+                return;
+            }
+
+            TunnelEndpoints updated = CreateEndpoints(current, current.Local, remoteEndpoint);
+            TunnelEndpoints seen = Interlocked.CompareExchange(ref _endpoints, updated, current);
+            if (ReferenceEquals(seen, current))
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    /// <summary>
+    /// The path MTU in bytes: the largest outer IP packet (or, on the socket path, the largest IP packet the datagram
+    /// makes) <see cref="Protect"/> and <see cref="ProtectDatagram"/> produce; 0 for no limit. Starts as
+    /// <see cref="EspProcessorOptions.Mtu"/>.
+    /// </summary>
+    public int PathMtu => Volatile.Read(ref _pathMtu);
+
+    /// <summary>
+    /// Changes the path MTU while traffic flows (e.g. after an ICMP "packet too big" for the outer path, RFC 4301 §8.2.1);
+    /// thread-safe, effective for the next packet. Larger packets are then refused with <see cref="IpsecStatus.MtuExceeded"/>,
+    /// carrying the inner MTU.
+    /// </summary>
+    /// <param name="pathMtu">The new path MTU in bytes; 0 for no limit.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="pathMtu"/> is negative.</exception>
+    public void SetPathMtu(int pathMtu)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(pathMtu);
+        Volatile.Write(ref _pathMtu, pathMtu);
+    }
+
+    /// <summary>The largest inner packet that fits the current <see cref="PathMtu"/>, in bytes; 0 when there is no limit.</summary>
+    public int InnerMtu
+    {
+        get
+        {
+            int pathMtu = PathMtu;
+            return pathMtu == 0 ? 0 : GetInnerMtu(pathMtu);
+        }
+    }
+
+    /// <summary>
+    /// The largest inner packet, in bytes, whose protected form fits <paramref name="pathMtu"/>: the outer IP header (tunnel
+    /// mode), UDP (with encapsulation), ESP header, IV, padding to the cipher's block, trailer and ICV subtracted in closed
+    /// form. Tunnel mode is exact; transport mode assumes a 20-byte IPv4 header and a payload without TFC padding.
+    /// </summary>
+    /// <param name="pathMtu">The path MTU in bytes.</param>
+    /// <returns>The inner MTU in bytes; 0 when not even an empty packet fits.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="pathMtu"/> is not positive.</exception>
+    public int GetInnerMtu(int pathMtu)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pathMtu);
+        int udp = _options.UdpEncapsulation ? UdpHeaderLength : 0;
+        if (_options.Mode == IpsecMode.Tunnel)
+        {
+            return Math.Max(0, _sa.GetMaximumPayloadLength(pathMtu - OuterHeaderLength - udp, (byte)IPProtocol.IPv4));
+        }
+
+        int payload = _sa.GetMaximumPayloadLength(pathMtu - IPv4Header.MinLength - udp, (byte)IPProtocol.Tcp);
+        return payload < 0 ? 0 : IPv4Header.MinLength + payload;
+    }
+
+    /// <summary>The bytes <see cref="ProtectDatagram"/> needs free before the inner packet: the ESP header and IV.</summary>
+    public int DatagramHeadroom => _sa.HeaderLength;
+
+    /// <summary>The bytes <see cref="ProtectDatagram"/> needs free after the inner packet: TFC padding, ESP padding, trailer and ICV.</summary>
+    public int DatagramTailroom => _sa.MaximumTrailerLength + _sa.TfcPaddingLength;
+
+    /// <summary>
+    /// The socket-level protect (tunnel mode): turns the inner IP packet the descriptor points at into the datagram
+    /// payload, in place (ESP from SPI to ICV; for UDP encapsulation the UDP payload, for raw ESP the IP payload), and says
+    /// where to send it: <see cref="IpsecDatagram.RemoteEndpoint"/> from <see cref="IpsecDatagram.LocalEndpoint"/> with
+    /// TOS / traffic class <see cref="IpsecDatagram.TrafficClass"/> (RFC 6040 ECN, DSCP copied when configured).
+    /// The path MTU, counters and sequence numbers are those of <see cref="Protect"/>.
+    /// </summary>
+    /// <param name="buffer">The caller's buffer, with <see cref="DatagramHeadroom"/> free before the packet and <see cref="DatagramTailroom"/> after it.</param>
+    /// <param name="datagram">In: <see cref="IpsecDatagram.Offset"/> and <see cref="IpsecDatagram.Length"/> of the inner packet. Out: see <see cref="IpsecDatagram"/>.</param>
+    /// <returns>
+    /// The status, also stored in <see cref="IpsecDatagram.Status"/>: <see cref="IpsecStatus.Success"/>; <see cref="IpsecStatus.Malformed"/>
+    /// or <see cref="IpsecStatus.Truncated"/> for a packet that is not valid IP; <see cref="IpsecStatus.MtuExceeded"/> (with
+    /// <see cref="IpsecDatagram.InnerMtu"/>); <see cref="IpsecStatus.DestinationTooSmall"/>; <see cref="IpsecStatus.SequenceExhausted"/>.
+    /// </returns>
+    /// <exception cref="ArgumentOutOfRangeException">The offset and length do not lie within the buffer.</exception>
+    /// <exception cref="InvalidOperationException">The processor is in transport mode (the socket path is for tunnels).</exception>
+    public IpsecStatus ProtectDatagram(Span<byte> buffer, ref IpsecDatagram datagram) =>
+        ProtectDatagrams(buffer, new Span<IpsecDatagram>(ref datagram)) == 1 ? IpsecStatus.Success : datagram.Status;
+
+    /// <summary>
+    /// Protects a batch of inner packets like <see cref="ProtectDatagram"/>, each descriptor over <paramref name="buffer"/>
+    /// (for instance one fixed-size slot per packet, as filled by a batched TUN read): the sequence numbers of the batch
+    /// are reserved with one atomic step, the SA's counters updated once, and each descriptor gets its own status.
+    /// </summary>
+    /// <param name="buffer">The caller's buffer holding every packet of the batch.</param>
+    /// <param name="datagrams">The descriptors, in and out as for <see cref="ProtectDatagram"/>.</param>
+    /// <returns>How many descriptors succeeded (the others carry their failure in <see cref="IpsecDatagram.Status"/>).</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A descriptor does not lie within the buffer (checked before any is processed).</exception>
+    /// <exception cref="InvalidOperationException">The processor is in transport mode.</exception>
+    public int ProtectDatagrams(Span<byte> buffer, Span<IpsecDatagram> datagrams)
+    {
+        ThrowIfTransport();
+        for (int i = 0; i < datagrams.Length; i++)
+        {
+            CheckRange(buffer, datagrams[i].Offset, datagrams[i].Length);
+        }
+
+        // Pass 1: validate and size every packet, reading what the outer header inherits before anything is encrypted.
+        TunnelEndpoints endpoints = Volatile.Read(ref _endpoints);
+        int pathMtu = Volatile.Read(ref _pathMtu);
+        int outerLength = endpoints.Outer!.HeaderLength + (_options.UdpEncapsulation ? UdpHeaderLength : 0);
+        int headerLength = _sa.HeaderLength;
+        int ready = 0;
+        for (int i = 0; i < datagrams.Length; i++)
+        {
+            ref IpsecDatagram datagram = ref datagrams[i];
+            datagram.Spi = 0;
+            datagram.SequenceNumber = 0;
+            datagram.InnerMtu = 0;
+            if (!IPPacketBounds.TryMeasure(buffer.Slice(datagram.Offset, datagram.Length), out int innerLength, out IpsecStatus status))
+            {
+                datagram.Status = status;
+                continue;
+            }
+
+            Span<byte> inner = buffer.Slice(datagram.Offset, innerLength);
+            int espLength = _sa.GetProtectedLength(innerLength, NextHeaderOf(inner));
+            if (pathMtu > 0 && outerLength + espLength > pathMtu)
+            {
+                datagram.InnerMtu = GetInnerMtu(pathMtu);
+                datagram.Status = IpsecStatus.MtuExceeded;
+                continue;
+            }
+
+            if (datagram.Offset < headerLength || datagram.Offset - headerLength + espLength > buffer.Length)
+            {
+                datagram.Status = IpsecStatus.DestinationTooSmall;
+                continue;
+            }
+
+            datagram.Length = innerLength;
+            datagram.TrafficClass = endpoints.Outer.GetTrafficClass(OuterHeaderTemplate.ReadInner(inner).TrafficClass);
+            datagram.Status = PendingStatus;
+            ready++;
+        }
+
+        if (ready == 0)
+        {
+            return 0;
+        }
+
+        // Pass 2: one reservation of sequence numbers for the batch, then the crypto packet by packet.
+        int reserved = _sa.ReserveSequenceNumbers(ready, out ulong sequenceNumber);
+        int succeeded = 0;
+        long bytes = 0;
+        for (int i = 0; i < datagrams.Length; i++)
+        {
+            ref IpsecDatagram datagram = ref datagrams[i];
+            if (datagram.Status != PendingStatus)
+            {
+                continue;
+            }
+
+            if (succeeded == reserved)
+            {
+                datagram.Status = IpsecStatus.SequenceExhausted;
+                continue;
+            }
+
+            int offset = datagram.Offset;
+            Span<byte> inner = buffer.Slice(offset, datagram.Length);
+            IpsecStatus status = _sa.ProtectReserved(inner, NextHeaderOf(inner), buffer[(offset - headerLength)..], sequenceNumber, out int espLength);
+            datagram.Status = status;
+            if (status != IpsecStatus.Success)
+            {
+                continue; // unreachable: the sizes were checked in pass 1
+            }
+
+            bytes += inner.Length;
+            datagram.Offset = offset - headerLength;
+            datagram.Length = espLength;
+            datagram.LocalEndpoint = endpoints.Local;
+            datagram.RemoteEndpoint = endpoints.Remote;
+            datagram.Spi = _sa.Spi;
+            datagram.SequenceNumber = sequenceNumber++;
+            succeeded++;
+        }
+
+        _sa.Counters.Protected(succeeded, bytes);
+        return succeeded;
+    }
+
+    /// <summary>
+    /// The socket-level unprotect: verifies and decrypts the datagram payload the descriptor points at (ESP from the SPI;
+    /// for UDP encapsulation the whole UDP payload), in place, and leaves the inner IP packet there after the same
+    /// checks as <see cref="Unprotect"/>: anti-replay, ICV, inner-packet validation, RFC 6040 ECN against the received
+    /// <see cref="IpsecDatagram.TrafficClass"/>, the SA's traffic selectors, and the same counters. IKE messages (non-ESP
+    /// marker) and NAT keepalives on a UDP-encapsulated SA return <see cref="IpsecStatus.NotIpsec"/> and touch nothing.
+    /// </summary>
+    /// <param name="buffer">The caller's buffer.</param>
+    /// <param name="datagram">In: the payload's <see cref="IpsecDatagram.Offset"/> and <see cref="IpsecDatagram.Length"/>, the endpoints and the received TOS. Out: the inner packet.</param>
+    /// <returns>
+    /// The status, also stored in <see cref="IpsecDatagram.Status"/>: <see cref="IpsecStatus.Success"/>, <see cref="IpsecStatus.NotIpsec"/>,
+    /// any status of <see cref="EspSecurityAssociation.Unprotect"/>, <see cref="IpsecStatus.Malformed"/> (invalid inner packet),
+    /// <see cref="IpsecStatus.UnsupportedProtocol"/>, <see cref="IpsecStatus.EcnDrop"/> or <see cref="IpsecStatus.PolicyMismatch"/>.
+    /// </returns>
+    /// <exception cref="ArgumentOutOfRangeException">The offset and length do not lie within the buffer.</exception>
+    /// <exception cref="InvalidOperationException">The processor is in transport mode.</exception>
+    public IpsecStatus UnprotectDatagram(Span<byte> buffer, ref IpsecDatagram datagram)
+    {
+        ThrowIfTransport();
+        CheckRange(buffer, datagram.Offset, datagram.Length);
+        IpsecStatus status = UnprotectDatagramCore(buffer, ref datagram);
+        datagram.Status = status;
+        return status;
+    }
+
+    /// <summary>Unprotects a batch of received datagram payloads like <see cref="UnprotectDatagram"/>, each with its own status.</summary>
+    /// <param name="buffer">The caller's buffer holding every payload of the batch (for instance one slot per <c>recvmmsg</c> message).</param>
+    /// <param name="datagrams">The descriptors, in and out as for <see cref="UnprotectDatagram"/>.</param>
+    /// <returns>How many descriptors succeeded.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A descriptor does not lie within the buffer (checked before any is processed).</exception>
+    /// <exception cref="InvalidOperationException">The processor is in transport mode.</exception>
+    public int UnprotectDatagrams(Span<byte> buffer, Span<IpsecDatagram> datagrams)
+    {
+        ThrowIfTransport();
+        for (int i = 0; i < datagrams.Length; i++)
+        {
+            CheckRange(buffer, datagrams[i].Offset, datagrams[i].Length);
+        }
+
+        int succeeded = 0;
+        for (int i = 0; i < datagrams.Length; i++)
+        {
+            ref IpsecDatagram datagram = ref datagrams[i];
+            IpsecStatus status = UnprotectDatagramCore(buffer, ref datagram);
+            datagram.Status = status;
+            if (status == IpsecStatus.Success)
+            {
+                succeeded++;
+            }
+        }
+
+        return succeeded;
+    }
+
+    /// <summary>Unprotects one datagram payload whose range was checked; sets every output field but the status.</summary>
+    internal IpsecStatus UnprotectDatagramCore(Span<byte> buffer, ref IpsecDatagram datagram)
+    {
+        datagram.Spi = 0;
+        datagram.SequenceNumber = 0;
+        datagram.InnerMtu = 0;
+        Span<byte> payload = buffer.Slice(datagram.Offset, datagram.Length);
+        if (_options.UdpEncapsulation && Wire.UdpEncapsulation.Classify(payload) != UdpEncapsulatedKind.Esp)
+        {
+            return IpsecStatus.NotIpsec;
+        }
+
+        int headerLength = _sa.HeaderLength;
+        if (payload.Length < headerLength)
+        {
+            Interlocked.Increment(ref _sa.Counters.MalformedDrops);
+            return IpsecStatus.Truncated;
+        }
+
+        IpsecStatus status = _sa.Unprotect(payload, payload[headerLength..], out EspUnprotectResult esp);
+        if (status != IpsecStatus.Success)
+        {
+            return status;
+        }
+
+        Span<byte> inner = payload.Slice(headerLength, esp.PayloadLength);
+        status = Decapsulate(inner, esp.NextHeader, (byte)(datagram.TrafficClass & 3));
+        if (status == IpsecStatus.Success && !MatchesSelectors(inner))
+        {
+            status = IpsecStatus.PolicyMismatch;
+        }
+
+        if (status != IpsecStatus.Success)
+        {
+            inner.Clear();
+            return status;
+        }
+
+        datagram.Offset += headerLength;
+        datagram.Length = esp.PayloadLength;
+        datagram.Spi = _sa.Spi;
+        datagram.SequenceNumber = esp.SequenceNumber;
+        return IpsecStatus.Success;
+    }
+
+    /// <summary>A status value no public path returns, marking a descriptor between the two passes of a batch.</summary>
+    private const IpsecStatus PendingStatus = (IpsecStatus)(-1);
+
+    private static byte NextHeaderOf(ReadOnlySpan<byte> inner) => inner[0] >> 4 == 6 ? (byte)IPProtocol.IPv6 : (byte)IPProtocol.IPv4;
+
+    private void ThrowIfTransport()
+    {
+        if (_options.Mode != IpsecMode.Tunnel)
+        {
+            throw new InvalidOperationException("The socket-level path (ProtectDatagram, UnprotectDatagram) is for tunnel-mode SAs; this processor is in transport mode.");
+        }
+    }
+
+    private TunnelEndpoints CreateEndpoints(TunnelEndpoints current, IpsecEndpoint local, IpsecEndpoint remote)
+    {
+        bool udp = _options.UdpEncapsulation;
+        if (udp ? local.Port == 0 || remote.Port == 0 : local.Port != 0 || remote.Port != 0)
+        {
+            throw new ArgumentException(
+                udp ? "localEndpoint and remoteEndpoint: a UDP-encapsulated SA needs both ports (not 0)." : "localEndpoint and remoteEndpoint: raw ESP has no ports; use port 0.",
+                udp && local.Port == 0 ? nameof(local) : nameof(remote));
+        }
+
+        if (current.Outer is not { } outer)
+        {
+            return new TunnelEndpoints(local, remote, null);
+        }
+
+        if (!local.IsSpecified || !remote.IsSpecified || local.IsIPv6 != outer.IsIPv6 || remote.IsIPv6 != outer.IsIPv6)
+        {
+            throw new ArgumentException(
+                $"localEndpoint and remoteEndpoint: tunnel mode needs two {(outer.IsIPv6 ? "IPv6" : "IPv4")} addresses, the tunnel's family.",
+                !local.IsSpecified || local.IsIPv6 != outer.IsIPv6 ? nameof(local) : nameof(remote));
+        }
+
+        byte[] source = new byte[local.AddressLength];
+        byte[] destination = new byte[remote.AddressLength];
+        local.WriteAddress(source);
+        remote.WriteAddress(destination);
+        return new TunnelEndpoints(local, remote, outer.WithAddresses(source, destination));
+    }
+
+    /// <summary>The UDP header before ESP; checksum 0, which RFC 3948 §2.1 asks for over IPv4 (IPv6 fills it in after).</summary>
+    private static void WriteUdpHeader(Span<byte> udp, int espLength, TunnelEndpoints endpoints)
+    {
+        BinaryPrimitives.WriteUInt16BigEndian(udp, endpoints.Local.Port);
+        BinaryPrimitives.WriteUInt16BigEndian(udp[2..], endpoints.Remote.Port);
         BinaryPrimitives.WriteUInt16BigEndian(udp[4..], (ushort)(UdpHeaderLength + espLength));
         BinaryPrimitives.WriteUInt16BigEndian(udp[6..], 0);
     }
