@@ -90,6 +90,13 @@ public sealed class GatewayInStrongSwanSaTests
             Assert.That((bool)back["tcpOk"]!, Is.True, "TCP to the gateway side, SHA-256: " + back["tcpAnswer"]);
         });
 
+        foreach (string line in stats.Split('\n').Where(l => l.StartsWith("refused_", StringComparison.Ordinal)))
+        {
+            Assert.That(line, Does.EndWith(" 0"), "the gateway refused nothing strongSwan sent");
+        }
+
+        Assert.That(stats, Does.Match(@"(?m)^inner_packets_delivered [1-9]"), "the gateway delivered strongSwan's packets");
+
         // The responder never learned that its peer changed: the same CHILD_SA carried the gateway's packets.
         Assert.That(lab.PacketCount(initiator: false, "in", keys.Outbound.Spi), Is.GreaterThan(sent + 2 * 1373), "the responder's inbound SA counted the gateway's packets; gateway stats: " + stats);
         Assert.That(lab.PacketCount(initiator: false, "out", keys.Inbound.Spi), Is.GreaterThan(received + 2 * 1373), "the responder's outbound SA carried the replies");

@@ -317,7 +317,7 @@ public sealed partial class StrongSwanLab : IDisposable
     {
         string path = Path.Combine(Root, name + ".pcap");
         string log = Path.Combine(Root, name + ".tcpdump.log");
-        Process tcpdump = LabProcess.Background($"ip netns exec {ns} tcpdump -Z root -n -U --immediate-mode -B 32768 -s 0 -i {device} -w '{path}' {filter}", log);
+        Process tcpdump = LabProcess.Background($"ip netns exec {ns} tcpdump -Z root -n -U --immediate-mode -B 32768 -s 2048 -i {device} -w '{path}' {filter}", log);
         _processes.Add(tcpdump);
         LabProcess.WaitFor(() => File.Exists(log) && LabProcess.ReadShared(log).Contains("listening on", StringComparison.Ordinal), $"tcpdump on {device} in {ns}");
         return new PacketCapture(tcpdump, path, log);

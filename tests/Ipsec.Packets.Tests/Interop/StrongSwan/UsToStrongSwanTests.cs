@@ -112,6 +112,31 @@ public sealed class UsToStrongSwanTests
         }
     }
 
+    /// <summary>
+    /// RFC 4301 §5.2 (step 4 of inbound processing): a tunnel-mode packet whose inner addresses lie outside the SA's traffic
+    /// selectors is discarded even though it authenticates. Injected from the initiator with the right keys and sequence
+    /// numbers: an inner source outside 198.51.100.1/32, then an allowed one.
+    /// </summary>
+    [Test]
+    public void ResponderDropsAnAuthenticPacketOutsideTheTrafficSelectors()
+    {
+        StrongSwanLab lab = _lab!;
+        StrongSwanProposal proposal = StrongSwanProposal.All.First(p => p.Keyword == "aes128gcm16");
+        ChildSaKeys keys = lab.Establish(proposal);
+        byte[] outside = LabPackets.IPv4("198.51.100.99", StrongSwanLab.ResponderInner, LabPackets.Icmp,
+            LabPackets.IcmpEcho(8, EchoIdentifier, 99, [1, 2, 3]), 0x3001);
+        byte[] inside = LabPackets.IPv4(StrongSwanLab.InitiatorInner, StrongSwanLab.ResponderInner, LabPackets.Icmp,
+            LabPackets.IcmpEcho(8, EchoIdentifier, 100, [4, 5, 6]), 0x3002);
+        List<byte[]> protectedPackets = ProtectAll(proposal, keys.Outbound, 0, [outside, inside]);
+
+        PacketCapture tun = lab.Capture(lab.ResponderNamespace, StrongSwanLab.TunDevice, "selectors-responder-tun", "ip");
+        lab.Inject(lab.InitiatorNamespace, protectedPackets);
+        List<byte[]> delivered = tun.Stop().Where(p => !LabPackets.Source(p).Equals(IPAddress.Parse(StrongSwanLab.ResponderInner))).ToList();
+
+        Assert.That(delivered, Has.Count.EqualTo(1), "only the packet inside the traffic selectors: " + string.Join(", ", delivered.Select(p => LabPackets.Source(p).ToString())));
+        Assert.That(delivered[0], Is.EqualTo(inside));
+    }
+
     private static List<byte[]> ProtectAll(StrongSwanProposal proposal, NegotiatedEspSa sa, uint lastUsed, List<byte[]> inner)
     {
         using var processor = new EspProcessor(new EspSecurityAssociation(proposal.Options(sa, lastUsed)), new EspProcessorOptions
