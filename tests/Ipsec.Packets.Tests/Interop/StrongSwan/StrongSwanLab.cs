@@ -88,6 +88,8 @@ public sealed partial class StrongSwanLab : IDisposable
     public static StrongSwanLab Create()
     {
         var lab = new StrongSwanLab();
+        // Namespaces and daemons must not outlive a test host that exits without running the teardown.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => lab.Dispose();
         try
         {
             lab.BuildNetwork();

@@ -44,6 +44,7 @@ public sealed class StrongSwanToUsTests
         string name = proposal.Keyword;
         PacketCapture veth = lab.Capture(lab.InitiatorNamespace, lab.InitiatorVeth, name + "-veth");
         PacketCapture tun = lab.Capture(lab.InitiatorNamespace, StrongSwanLab.TunDevice, name + "-tun", "ip");
+        PacketCapture responderTun = lab.Capture(lab.ResponderNamespace, StrongSwanLab.TunDevice, name + "-responder-tun", "ip");
         ChildSaKeys keys = lab.Establish(proposal);
         lab.Inject(lab.InitiatorNamespace, [LabPackets.Keepalive(StrongSwanLab.InitiatorOuter, StrongSwanLab.ResponderOuter)]);
 
@@ -52,6 +53,7 @@ public sealed class StrongSwanToUsTests
         lab.Inject(lab.InitiatorNamespace, [LabPackets.Keepalive(StrongSwanLab.InitiatorOuter, StrongSwanLab.ResponderOuter)]);
         List<byte[]> wire = veth.Stop();
         List<byte[]> clear = tun.Stop();
+        List<byte[]> responderClear = responderTun.Stop();
 
         Assert.That(traffic["icmpLost"]!.AsArray(), Is.Empty, "ICMP echo sizes without a reply");
         Assert.That(traffic["udpLost"]!.AsArray(), Is.Empty, "UDP echo sizes without a reply");
@@ -60,6 +62,7 @@ public sealed class StrongSwanToUsTests
         Assert.That(wire.Count(p => LabPackets.Classify(p) == LabPackets.Kind.Keepalive), Is.EqualTo(2), "NAT-T keepalives in the capture");
 
         DecryptAndCompare(lab, proposal, [keys.Outbound, keys.Inbound], wire, clear, name);
+        CompareTunDevices(clear, responderClear);
     }
 
     [Test]
@@ -69,6 +72,7 @@ public sealed class StrongSwanToUsTests
         StrongSwanProposal proposal = StrongSwanProposal.All.First(p => p.Keyword == "aes256-sha256");
         PacketCapture veth = lab.Capture(lab.InitiatorNamespace, lab.InitiatorVeth, "rekey-veth");
         PacketCapture tun = lab.Capture(lab.InitiatorNamespace, StrongSwanLab.TunDevice, "rekey-tun", "ip");
+        PacketCapture responderTun = lab.Capture(lab.ResponderNamespace, StrongSwanLab.TunDevice, "rekey-responder-tun", "ip");
         ChildSaKeys first = lab.Establish(proposal);
 
         Task<JsonObject> transfer = Task.Run(() => lab.Client(lab.InitiatorNamespace, StrongSwanLab.InitiatorInner, StrongSwanLab.ResponderInner, -1, -1, 4 * 1024 * 1024, paceMilliseconds: 2));
@@ -77,6 +81,7 @@ public sealed class StrongSwanToUsTests
         JsonObject traffic = transfer.GetAwaiter().GetResult();
         List<byte[]> wire = veth.Stop();
         List<byte[]> clear = tun.Stop();
+        List<byte[]> responderClear = responderTun.Stop();
 
         Assert.That((bool)traffic["tcpOk"]!, Is.True, "TCP transfer SHA-256 across the rekey: " + traffic["tcpAnswer"]);
         Assert.That(second.Outbound.Spi, Is.Not.EqualTo(first.Outbound.Spi));
@@ -84,6 +89,22 @@ public sealed class StrongSwanToUsTests
         Assert.That(spis, Is.SupersetOf(new[] { first.Outbound.Spi, first.Inbound.Spi, second.Outbound.Spi, second.Inbound.Spi }), "traffic on both the old and the new SAs");
 
         DecryptAndCompare(lab, proposal, [first.Outbound, first.Inbound, second.Outbound, second.Inbound], wire, clear, "rekey");
+        CompareTunDevices(clear, responderClear);
+    }
+
+    /// <summary>Both TUN devices saw the same inner packets in each direction (the other end of the comparison).</summary>
+    private static void CompareTunDevices(List<byte[]> initiator, List<byte[]> responder)
+    {
+        foreach (string source in new[] { StrongSwanLab.InitiatorInner, StrongSwanLab.ResponderInner })
+        {
+            List<byte[]> here = LabPackets.From(initiator, source);
+            List<byte[]> there = LabPackets.From(responder, source);
+            Assert.That(there, Has.Count.EqualTo(here.Count), "packets from " + source + " on the two TUN devices");
+            for (int i = 0; i < here.Count; i++)
+            {
+                Assert.That(there[i], Is.EqualTo(here[i]), $"packet {i} from {source} on the two TUN devices");
+            }
+        }
     }
 
     private static int TunMtu(StrongSwanLab lab)
