@@ -73,6 +73,7 @@ internal sealed unsafe class InboundWorker : IDisposable
     public void Run()
     {
         Native.PollFd* polls = stackalloc Native.PollFd[2];
+        bool busy = false;
         while (!_context.Stopping)
         {
             int pending = Interlocked.Exchange(ref _pendingSocket, -1);
@@ -94,6 +95,14 @@ internal sealed unsafe class InboundWorker : IDisposable
                 _previousSocket = -1;
             }
 
+            if (busy && _previousSocket < 0)
+            {
+                // Under load the last batch came back full: receive on without asking poll first.
+                busy = ReceiveBatch(_socket);
+                _counters.SampleAllocations(_packets);
+                continue;
+            }
+
             polls[0] = new Native.PollFd { Fd = _socket, Events = Native.POLLIN };
             polls[1] = new Native.PollFd { Fd = _previousSocket, Events = Native.POLLIN };
             int ready = Native.Poll(polls, _previousSocket >= 0 ? 2u : 1u, 200);
@@ -102,9 +111,10 @@ internal sealed unsafe class InboundWorker : IDisposable
                 continue;
             }
 
+            busy = false;
             if ((polls[0].ReturnedEvents & Native.POLLIN) != 0)
             {
-                ReceiveBatch(_socket);
+                busy = ReceiveBatch(_socket);
             }
 
             if (_previousSocket >= 0 && (polls[1].ReturnedEvents & Native.POLLIN) != 0)
@@ -116,7 +126,8 @@ internal sealed unsafe class InboundWorker : IDisposable
         }
     }
 
-    private void ReceiveBatch(int socket)
+    /// <summary>Receives and handles one batch; returns whether it was full (more is probably waiting).</summary>
+    private bool ReceiveBatch(int socket)
     {
         for (int i = 0; i < _batch; i++)
         {
@@ -130,7 +141,7 @@ internal sealed unsafe class InboundWorker : IDisposable
         _counters.ReceiveCalls++;
         if (received <= 0)
         {
-            return;
+            return false;
         }
 
         SecurityAssociationSnapshot snapshot = _context.SecurityAssociations.Current;
@@ -156,6 +167,7 @@ internal sealed unsafe class InboundWorker : IDisposable
         }
 
         _coalescer?.Flush();
+        return received == _batch;
     }
 
     private static void ReadControl(Native.MsgHdr* header, out int segment, out byte tos)
