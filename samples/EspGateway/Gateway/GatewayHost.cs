@@ -125,7 +125,7 @@ internal sealed class GatewayHost : IDisposable
     /// <summary>The statistics as "name value" lines, then one line per SA.</summary>
     public string FormatStatistics()
     {
-        var totals = new long[24];
+        var totals = new long[32];
         var refused = new long[Enum.GetValues<IpsecStatus>().Length];
         long allocated = 0, packetsAfterWarmup = 0;
         foreach (WorkerCounters c in _counters)
@@ -134,7 +134,7 @@ internal sealed class GatewayHost : IDisposable
             [
                 c.TunReads, c.TunSegmentsCut, c.EspPacketsSent, c.EspBytesSent, c.SendCalls, c.GsoSends, c.SendErrors,
                 c.EspPacketsReceived, c.EspBytesReceived, c.ReceiveCalls, c.GroDatagrams, c.InnerPacketsDelivered, c.InnerBytesDelivered,
-                c.TunWriteErrors, c.NonEspDropped, c.InnerMalformed, c.NoOutboundSa, c.TooBigDropped, c.IcmpTooBigSent, c.PeerEndpointUpdates,
+                c.TunPacketsWritten, c.TunWriteErrors, c.TunCoalescedWrites, c.NonEspDropped, c.InnerMalformed, c.NoOutboundSa, c.TooBigDropped, c.IcmpTooBigSent, c.PeerEndpointUpdates,
             ];
             for (int i = 0; i < values.Length; i++)
             {
@@ -154,7 +154,7 @@ internal sealed class GatewayHost : IDisposable
         [
             "tun_reads", "tun_segments_cut", "esp_packets_sent", "esp_bytes_sent", "sendmmsg_calls", "udp_gso_sends", "send_errors",
             "esp_packets_received", "esp_bytes_received", "recvmmsg_calls", "udp_gro_datagrams", "inner_packets_delivered", "inner_bytes_delivered",
-            "tun_write_errors", "non_esp_dropped", "inner_malformed", "no_outbound_sa", "too_big_dropped", "icmp_too_big_sent", "peer_endpoint_updates",
+            "tun_writes", "tun_write_errors", "tun_coalesced_writes", "non_esp_dropped", "inner_malformed", "no_outbound_sa", "too_big_dropped", "icmp_too_big_sent", "peer_endpoint_updates",
         ];
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"uptime_ms {Environment.TickCount64 - _startTicks}\n");

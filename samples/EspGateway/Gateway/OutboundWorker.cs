@@ -83,16 +83,19 @@ internal sealed unsafe class OutboundWorker : IDisposable
         Native.PollFd poll = default;
         poll.Fd = _tun;
         poll.Events = Native.POLLIN;
+        bool busy = false;
         while (!_context.Stopping)
         {
+            // Under load the last batch ended full: read on without asking poll first.
             poll.ReturnedEvents = 0;
-            if (Native.Poll(&poll, 1, 200) <= 0)
+            if (!busy && Native.Poll(&poll, 1, 200) <= 0)
             {
                 continue;
             }
 
             SecurityAssociationSnapshot snapshot = _context.SecurityAssociations.Current;
-            for (int reads = 0; reads < _maxReads; reads++)
+            int reads = 0;
+            for (; reads < _maxReads; reads++)
             {
                 nint length = Native.Read(_tun, _read, ReadBufferLength);
                 if (length <= 0)
@@ -103,6 +106,8 @@ internal sealed unsafe class OutboundWorker : IDisposable
                 _counters.TunReads++;
                 HandleRead(snapshot, (int)length);
             }
+
+            busy = reads == _maxReads;
 
             Flush();
             _counters.SampleAllocations(_packets);

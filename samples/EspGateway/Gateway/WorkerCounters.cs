@@ -16,6 +16,7 @@ internal sealed class WorkerCounters
     public long TunSegmentsCut;
     public long TunPacketsWritten;
     public long TunWriteErrors;
+    public long TunCoalescedWrites;
     public long EspPacketsSent;
     public long EspBytesSent;
     public long SendCalls;

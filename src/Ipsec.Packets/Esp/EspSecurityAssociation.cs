@@ -364,14 +364,20 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
     /// <exception cref="ArgumentException">The buffers overlap other than in the in-place layout.</exception>
     /// <exception cref="ObjectDisposedException">The SA was disposed.</exception>
     public IpsecStatus Unprotect(ReadOnlySpan<byte> packet, Span<byte> destination, out EspUnprotectResult result) =>
-        UnprotectCore(packet, destination, out result, out _);
+        UnprotectCore(packet, destination, out result, out _, countAccepted: true);
 
     /// <summary>
     /// <see cref="Unprotect"/>, also reporting how many ICV checks the packet cost: 1, or 2 for an ESN packet left of the
     /// window whose ICV failed under the inferred next epoch and was checked once more under the current one (0 when
     /// the packet was refused before any).
     /// </summary>
-    internal IpsecStatus UnprotectCore(ReadOnlySpan<byte> packet, Span<byte> destination, out EspUnprotectResult result, out int icvChecks)
+    /// <param name="packet">As for <see cref="Unprotect"/>.</param>
+    /// <param name="destination">As for <see cref="Unprotect"/>.</param>
+    /// <param name="result">As for <see cref="Unprotect"/>.</param>
+    /// <param name="icvChecks">The ICV checks spent.</param>
+    /// <param name="countAccepted">False when the caller counts accepted packets itself, once per batch (drops are always counted here).</param>
+    internal IpsecStatus UnprotectCore(
+        ReadOnlySpan<byte> packet, Span<byte> destination, out EspUnprotectResult result, out int icvChecks, bool countAccepted = true)
     {
         result = default;
         icvChecks = 0;
@@ -463,7 +469,11 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
 
         int tfcPadding = payloadLength - GetSelfDescribedLength(plain[..payloadLength], trailer.NextHeader);
         payloadLength -= tfcPadding;
-        _counters.Unprotected(payloadLength);
+        if (countAccepted)
+        {
+            _counters.Unprotected(payloadLength);
+        }
+
         result = new EspUnprotectResult(payloadLength, trailer.NextHeader, sequenceNumber, trailer.PadLength, tfcPadding);
         return IpsecStatus.Success;
     }

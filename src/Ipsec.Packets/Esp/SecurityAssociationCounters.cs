@@ -54,6 +54,16 @@ internal sealed class SecurityAssociationCounters
         Interlocked.Add(ref BytesUnprotected, bytes);
     }
 
+    /// <summary>Counts a batch of unprotected packets with two interlocked adds.</summary>
+    public void Unprotected(int packets, long bytes)
+    {
+        if (packets != 0)
+        {
+            Interlocked.Add(ref PacketsUnprotected, packets);
+            Interlocked.Add(ref BytesUnprotected, bytes);
+        }
+    }
+
     public SecurityAssociationStatistics Snapshot() => new(
         Volatile.Read(ref PacketsProtected), Volatile.Read(ref BytesProtected), Volatile.Read(ref PacketsUnprotected),
         Volatile.Read(ref BytesUnprotected), Volatile.Read(ref ReplayDrops), Volatile.Read(ref AuthenticationFailures),

@@ -545,7 +545,6 @@ public sealed class EspProcessor : ISecurityAssociation
                 continue;
             }
 
-            datagram.Length = innerLength;
             datagram.TrafficClass = endpoints.Outer.GetTrafficClass(OuterHeaderTemplate.ReadInner(inner).TrafficClass);
             datagram.Status = PendingStatus;
             ready++;
@@ -575,7 +574,8 @@ public sealed class EspProcessor : ISecurityAssociation
             }
 
             int offset = datagram.Offset;
-            Span<byte> inner = buffer.Slice(offset, datagram.Length);
+            IPPacketBounds.TryMeasure(buffer.Slice(offset, datagram.Length), out int innerLength, out _); // measured in pass 1
+            Span<byte> inner = buffer.Slice(offset, innerLength);
             IpsecStatus status = _sa.ProtectReserved(inner, NextHeaderOf(inner), buffer[(offset - headerLength)..], sequenceNumber, out int espLength);
             datagram.Status = status;
             if (status != IpsecStatus.Success)
@@ -617,7 +617,8 @@ public sealed class EspProcessor : ISecurityAssociation
     {
         ThrowIfTransport();
         CheckRange(buffer, datagram.Offset, datagram.Length);
-        IpsecStatus status = UnprotectDatagramCore(buffer, ref datagram);
+        var tally = new UnprotectTally(deferred: false);
+        IpsecStatus status = UnprotectDatagramCore(buffer, ref datagram, ref tally);
         datagram.Status = status;
         return status;
     }
@@ -637,10 +638,11 @@ public sealed class EspProcessor : ISecurityAssociation
         }
 
         int succeeded = 0;
+        var tally = new UnprotectTally(deferred: true);
         for (int i = 0; i < datagrams.Length; i++)
         {
             ref IpsecDatagram datagram = ref datagrams[i];
-            IpsecStatus status = UnprotectDatagramCore(buffer, ref datagram);
+            IpsecStatus status = UnprotectDatagramCore(buffer, ref datagram, ref tally);
             datagram.Status = status;
             if (status == IpsecStatus.Success)
             {
@@ -648,11 +650,18 @@ public sealed class EspProcessor : ISecurityAssociation
             }
         }
 
+        CountUnprotected(tally);
         return succeeded;
     }
 
+    /// <summary>Counts the packets a batch's SA accepted, once for the batch.</summary>
+    internal void CountUnprotected(in UnprotectTally tally) => _sa.Counters.Unprotected(tally.Packets, tally.Bytes);
+
     /// <summary>Unprotects one datagram payload whose range was checked; sets every output field but the status.</summary>
-    internal IpsecStatus UnprotectDatagramCore(Span<byte> buffer, ref IpsecDatagram datagram)
+    /// <param name="buffer">The caller's buffer.</param>
+    /// <param name="datagram">The descriptor.</param>
+    /// <param name="tally">Deferred: the packets the SA accepts are added here, for <see cref="CountUnprotected"/> once per batch; otherwise counted at once.</param>
+    internal IpsecStatus UnprotectDatagramCore(Span<byte> buffer, ref IpsecDatagram datagram, ref UnprotectTally tally)
     {
         datagram.Spi = 0;
         datagram.SequenceNumber = 0;
@@ -670,10 +679,16 @@ public sealed class EspProcessor : ISecurityAssociation
             return IpsecStatus.Truncated;
         }
 
-        IpsecStatus status = _sa.Unprotect(payload, payload[headerLength..], out EspUnprotectResult esp);
+        IpsecStatus status = _sa.UnprotectCore(payload, payload[headerLength..], out EspUnprotectResult esp, out _, !tally.Deferred);
         if (status != IpsecStatus.Success)
         {
             return status;
+        }
+
+        if (tally.Deferred)
+        {
+            tally.Packets++;
+            tally.Bytes += esp.PayloadLength;
         }
 
         Span<byte> inner = payload.Slice(headerLength, esp.PayloadLength);

@@ -257,6 +257,9 @@ public sealed class IpsecPacketProcessor
     /// 6040 handling with the received TOS, counters), and checks the inner packet against the policy the SA serves.
     /// A payload on a UDP endpoint (port not 0) that is not ESP (an IKE message behind the non-ESP marker, a NAT keepalive)
     /// returns <see cref="IpsecStatus.NotIpsec"/> without touching any SA; port 0 stands for raw ESP (IP protocol 50).
+    /// SAs added with a destination address are found only when <see cref="IpsecDatagram.LocalEndpoint"/> carries the
+    /// address the datagram arrived on (<c>IP_PKTINFO</c> / <c>IPV6_RECVPKTINFO</c>, or the address the socket is bound to);
+    /// with an unspecified local endpoint the lookup is by SPI alone.
     /// </summary>
     /// <param name="buffer">The caller's buffer.</param>
     /// <param name="datagram">In: the payload, the endpoints and the received TOS. Out: the inner packet.</param>
@@ -473,12 +476,13 @@ public sealed class IpsecPacketProcessor
             }
 
             int succeeded = 0;
+            var tally = new UnprotectTally(deferred: true);
             for (int i = 0; i < run.Length; i++)
             {
                 ref IpsecDatagram datagram = ref run[i];
                 int receivedOffset = datagram.Offset;
                 int receivedLength = datagram.Length;
-                status = processor.UnprotectDatagramCore(buffer, ref datagram);
+                status = processor.UnprotectDatagramCore(buffer, ref datagram, ref tally);
                 if (status == IpsecStatus.Success)
                 {
                     Span<byte> delivered = buffer.Slice(datagram.Offset, datagram.Length);
@@ -511,6 +515,7 @@ public sealed class IpsecPacketProcessor
                 }
             }
 
+            processor.CountUnprotected(tally);
             return succeeded;
         }
     }
