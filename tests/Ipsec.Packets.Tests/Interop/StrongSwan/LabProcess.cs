@@ -12,8 +12,8 @@ public static partial class LabProcess
 {
     private const int SignalInterrupt = 2;
 
-    /// <summary>Runs a command to completion (killing it after <paramref name="timeoutSeconds"/>) with captured output.</summary>
-    public static (int ExitCode, string Output, string Error) Run(string file, string[] arguments, string? stdin = null, int timeoutSeconds = 120, string? environment = null)
+    /// <summary>Runs a command to completion (killing it after <paramref name="timeoutSeconds"/>) with captured output; <paramref name="strongSwanConf"/> sets STRONGSWAN_CONF.</summary>
+    public static (int ExitCode, string Output, string Error) Run(string file, string[] arguments, string? stdin = null, int timeoutSeconds = 120, string? strongSwanConf = null)
     {
         var start = new ProcessStartInfo(file)
         {
@@ -27,9 +27,9 @@ public static partial class LabProcess
             start.ArgumentList.Add(argument);
         }
 
-        if (environment is not null)
+        if (strongSwanConf is not null)
         {
-            start.Environment["STRONGSWAN_CONF"] = environment;
+            start.Environment["STRONGSWAN_CONF"] = strongSwanConf;
         }
 
         using Process process = Process.Start(start)!;

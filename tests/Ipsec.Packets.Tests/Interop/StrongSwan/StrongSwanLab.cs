@@ -195,7 +195,7 @@ public sealed partial class StrongSwanLab : IDisposable
 
     public (int ExitCode, string Output, string Error) Swanctl(bool initiator, bool check, params string[] arguments)
     {
-        (int code, string output, string error) = LabProcess.Run(SwanctlPath, [.. arguments, "--uri", Vici(initiator)], environment: SwanctlConf);
+        (int code, string output, string error) = LabProcess.Run(SwanctlPath, [.. arguments, "--uri", Vici(initiator)], strongSwanConf: SwanctlConf);
         if (check && code != 0)
         {
             Assert.Fail($"swanctl {string.Join(' ', arguments)} on the {(initiator ? "initiator" : "responder")} exited with {code}: {output.Trim()} {error.Trim()}");
