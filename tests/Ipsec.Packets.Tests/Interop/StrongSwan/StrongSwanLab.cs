@@ -78,7 +78,7 @@ public sealed partial class StrongSwanLab : IDisposable
 
         if (Environment.GetEnvironmentVariable("CI") == "true")
         {
-            Assert.Fail($"the strongSwan interop tests need {missing} (.ci/run installs it)");
+            Assert.Fail($"the strongSwan interop tests need {missing}; with CI=true they must run (.ci/run runs as root and installs the packages)");
         }
 
         Assert.Ignore($"the strongSwan interop tests need {missing}; run as root with Debian's strongSwan packages installed");
