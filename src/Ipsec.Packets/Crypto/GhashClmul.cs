@@ -33,6 +33,9 @@ internal sealed class GhashClmul : GhashKey
     private readonly int _wideBlocks;
     private readonly Vector128<ulong>[] _descending = new Vector128<ulong>[16];
 
+    // H^8..H^1: the multipliers of one eight-block group of the one-pass GCM seal.
+    private readonly Vector128<ulong>[] _descending8 = new Vector128<ulong>[8];
+
     public GhashClmul(Vector128<byte> h)
     {
         Vector128<ulong> h1 = Reflect(h).AsUInt64();
@@ -40,6 +43,11 @@ internal sealed class GhashClmul : GhashKey
         for (int i = 1; i < _powers.Length; i++)
         {
             _powers[i] = Multiply(_powers[i - 1], h1);
+        }
+
+        for (int j = 0; j < 8; j++)
+        {
+            _descending8[j] = _powers[7 - j];
         }
 
         // _descending[j] = H^(n - j) for the n blocks of one wide step (lane j of the group multiplies block j).
@@ -240,6 +248,111 @@ internal sealed class GhashClmul : GhashKey
     private static Vector128<ulong> FoldAndReduce(Vector128<ulong> low, Vector128<ulong> high, Vector128<ulong> middle) =>
         Reduce(low ^ Sse2.ShiftLeftLogical128BitLane(middle, 8), high ^ Sse2.ShiftRightLogical128BitLane(middle, 8));
 
+    /// <summary>The most ciphertext <see cref="ComputeShort"/> takes: seven blocks, so AAD, text and lengths fit nine powers.</summary>
+    internal const int ShortCiphertextLimit = 112;
+
+    /// <summary>
+    /// GHASH of at most 16 bytes of AAD and at most <see cref="ShortCiphertextLimit"/> bytes of ciphertext with a single
+    /// reduction: block i of the m blocks (AAD, ciphertext, lengths) is multiplied by H^(m-i+1) and the products summed.
+    /// </summary>
+    [SkipLocalsInit]
+    internal Vector128<byte> ComputeShort(ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext)
+    {
+        int aadLength = aadHead.Length + aadTail.Length;
+        Span<byte> blocks = stackalloc byte[144];
+        int aadBlocks = aadLength == 0 ? 0 : 1;
+        int textBlocks = (ciphertext.Length + 15) >> 4;
+        int used = 16 * (aadBlocks + textBlocks);
+        blocks.Slice(0, used).Clear();
+        aadHead.CopyTo(blocks);
+        aadTail.CopyTo(blocks.Slice(aadHead.Length));
+        ciphertext.CopyTo(blocks.Slice(16 * aadBlocks));
+        int m = aadBlocks + textBlocks + 1;
+        ref byte p = ref MemoryMarshal.GetReference(blocks);
+        ref Vector128<ulong> h = ref MemoryMarshal.GetArrayDataReference(_powers);
+        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
+        for (int i = 0; i < m - 1; i++)
+        {
+            MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref p, (nuint)(16 * i))).AsUInt64(), Unsafe.Add(ref h, m - 1 - i), ref low, ref high);
+        }
+
+        Vector128<ulong> lengths = Vector128.Create((ulong)ciphertext.Length * 8, (ulong)aadLength * 8);
+        MultiplyAccumulate(lengths, h, ref low, ref high);
+        blocks.Slice(0, used).Clear();
+        return Reflect(Reduce(low, high).AsByte());
+    }
+
+    /// <summary>The running GHASH state after absorbing <paramref name="a"/> || <paramref name="b"/>, zero-padded, from 0.</summary>
+    internal Vector128<ulong> AbsorbAad(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        Sink sink = NewSink();
+        BlockPadding.AbsorbPadded(ref sink, a, b, default);
+        return sink.State;
+    }
+
+    /// <summary>Absorbs whole blocks and then a zero-padded partial block into the running state <paramref name="y"/>.</summary>
+    internal Vector128<ulong> AbsorbPadded(Vector128<ulong> y, ReadOnlySpan<byte> data)
+    {
+        Sink sink = NewSink();
+        sink.State = y;
+        BlockPadding.AbsorbPadded(ref sink, data, default, default);
+        return sink.State;
+    }
+
+    /// <summary>Absorbs the eight blocks at <paramref name="blocks"/> into <paramref name="y"/>: times H^8..H^1, one reduction.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Vector128<ulong> Absorb8(Vector128<ulong> y, ref byte blocks)
+    {
+        ref Vector128<ulong> h = ref MemoryMarshal.GetArrayDataReference(_descending8);
+#if NET9_0_OR_GREATER
+        if (_wideBlocks == 16)
+        {
+            ref ulong d = ref Unsafe.As<Vector128<ulong>, ulong>(ref h);
+            Vector512<ulong> k0 = Vector512.LoadUnsafe(ref d);
+            Vector512<ulong> k1 = Vector512.LoadUnsafe(ref d, 8);
+            Vector512<byte> reverse = Vector512.Create(Vector256.Create(ReverseMask, ReverseMask), Vector256.Create(ReverseMask, ReverseMask));
+            Vector512<ulong> x0 = Avx512BW.Shuffle(Vector512.LoadUnsafe(ref blocks), reverse).AsUInt64() ^ y.ToVector256().ToVector512();
+            Vector512<ulong> x1 = Avx512BW.Shuffle(Vector512.LoadUnsafe(ref blocks, 64), reverse).AsUInt64();
+            Vector512<ulong> low = Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x00) ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x00);
+            Vector512<ulong> high = Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x11) ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x11);
+            Vector512<ulong> middle = Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x10) ^ Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x01)
+                ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x10) ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x01);
+            return FoldAndReduce(Fold(low), Fold(high), Fold(middle));
+        }
+#endif
+
+        Vector128<ulong> lo = Vector128<ulong>.Zero, hi = Vector128<ulong>.Zero;
+        MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref blocks)).AsUInt64() ^ y, h, ref lo, ref hi);
+        for (int i = 1; i < 8; i++)
+        {
+            MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref blocks, (nuint)(16 * i))).AsUInt64(), Unsafe.Add(ref h, i), ref lo, ref hi);
+        }
+
+        return Reduce(lo, hi);
+    }
+
+    /// <summary>Absorbs the lengths block and returns GHASH in the byte order of the specification.</summary>
+    internal Vector128<byte> Finish(Vector128<ulong> y, long aadLength, long textLength)
+    {
+        Vector128<ulong> lengths = Vector128.Create((ulong)textLength * 8, (ulong)aadLength * 8);
+        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
+        MultiplyAccumulate(y ^ lengths, _powers[0], ref low, ref high);
+        return Reflect(Reduce(low, high).AsByte());
+    }
+
+    private Sink NewSink()
+    {
+        Vector128<ulong>[] powers = _powers;
+        Sink sink = default;
+        sink.H1 = powers[0];
+        sink.H2 = powers[1];
+        sink.H3 = powers[2];
+        sink.H4 = powers[3];
+        sink.Descending = _descending;
+        sink.WideBlocks = _wideBlocks;
+        return sink;
+    }
+
     public override Vector128<byte> Compute(ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext)
     {
         Vector128<ulong>[] powers = _powers;
@@ -284,11 +397,13 @@ internal sealed class GhashClmul : GhashKey
     {
         arrays.Add(_powers);
         arrays.Add(_descending);
+        arrays.Add(_descending8);
     }
 
     public override void Dispose()
     {
         CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_powers.AsSpan()));
         CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_descending.AsSpan()));
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_descending8.AsSpan()));
     }
 }
