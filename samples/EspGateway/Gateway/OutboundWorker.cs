@@ -179,7 +179,9 @@ internal sealed unsafe class OutboundWorker : IDisposable
 
         if (headerLength + mss > innerMtu)
         {
-            TooBig(packet[..(headerLength + Math.Min(mss, payload))], innerMtu);
+            // The reply quotes the headers (the kernel matches it to the socket by them); the whole segment keeps the
+            // quoted packet's lengths consistent.
+            TooBig(packet, innerMtu);
             return;
         }
 

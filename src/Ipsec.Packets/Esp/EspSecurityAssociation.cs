@@ -556,7 +556,7 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
             : 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void ThrowIfDisposed()
+    internal void ThrowIfDisposed()
     {
         if (Volatile.Read(ref _disposed) != 0)
         {

@@ -504,9 +504,11 @@ public sealed class EspProcessor : ISecurityAssociation
     /// <returns>How many descriptors succeeded (the others carry their failure in <see cref="IpsecDatagram.Status"/>).</returns>
     /// <exception cref="ArgumentOutOfRangeException">A descriptor does not lie within the buffer (checked before any is processed).</exception>
     /// <exception cref="InvalidOperationException">The processor is in transport mode.</exception>
+    /// <exception cref="ObjectDisposedException">The SA was disposed.</exception>
     public int ProtectDatagrams(Span<byte> buffer, Span<IpsecDatagram> datagrams)
     {
         ThrowIfTransport();
+        _sa.ThrowIfDisposed();
         for (int i = 0; i < datagrams.Length; i++)
         {
             CheckRange(buffer, datagrams[i].Offset, datagrams[i].Length);

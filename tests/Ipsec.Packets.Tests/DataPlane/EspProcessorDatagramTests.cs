@@ -296,3 +296,50 @@ public class EspProcessorDatagramTests
         Assert.That(sender.SecurityAssociation.OutboundSequenceNumber, Is.Zero);
     }
 }
+
+/// <summary>The socket path over IPv6 tunnel endpoints.</summary>
+public class EspProcessorDatagramIPv6Tests
+{
+    [Test]
+    public void AnIPv6TunnelSaysWhereToSendAndFitsItsInnerMtu()
+    {
+        EspProcessorOptions Options(string local, string remote) => new()
+        {
+            TunnelSource = IPAddress.Parse(local), TunnelDestination = IPAddress.Parse(remote), UdpEncapsulation = true, Mtu = 1280,
+        };
+        using var sender = new EspProcessor(Tunnels.Gcm.Create(spi: Tunnels.Spi), Options("2001:db8::1", "2001:db8::2"));
+        using var receiver = new EspProcessor(Tunnels.Gcm.Create(spi: Tunnels.Spi), Options("2001:db8::2", "2001:db8::1"));
+        Assert.That(sender.InnerMtu, Is.EqualTo(sender.GetInnerMtu(1280)));
+        Assert.That(sender.InnerMtu, Is.LessThan(new EspProcessor(Tunnels.Gcm.Create(), Tunnels.Options(mtu: 1280)).InnerMtu), "40-byte outer header");
+
+        byte[] inner = Tunnels.Inner(sender.InnerMtu - 28, tos: 0xB8);
+        byte[] buffer = Tunnels.InBuffer(inner, out int offset);
+        var datagram = IpsecDatagram.Outgoing(offset, inner.Length);
+        Assert.That(sender.ProtectDatagram(buffer, ref datagram), Is.EqualTo(IpsecStatus.Success));
+        Assert.That(datagram.RemoteEndpoint, Is.EqualTo(IpsecEndpoint.FromIPAddress(IPAddress.Parse("2001:db8::2"), 4500)));
+        Assert.That(datagram.TrafficClass, Is.EqualTo(0xB8));
+        Assert.That(40 + 8 + datagram.Length, Is.LessThanOrEqualTo(1280));
+
+        var received = IpsecDatagram.Received(datagram.Offset, datagram.Length, datagram.RemoteEndpoint, datagram.LocalEndpoint, datagram.TrafficClass);
+        Assert.That(receiver.UnprotectDatagram(buffer, ref received), Is.EqualTo(IpsecStatus.Success));
+        Assert.That(buffer.AsSpan(received.Offset, received.Length).ToArray(), Is.EqualTo(inner));
+
+        inner = Tunnels.Inner(sender.InnerMtu - 27);
+        buffer = Tunnels.InBuffer(inner, out offset);
+        datagram = IpsecDatagram.Outgoing(offset, inner.Length);
+        Assert.That(sender.ProtectDatagram(buffer, ref datagram), Is.EqualTo(IpsecStatus.MtuExceeded));
+    }
+
+    [Test]
+    public void ADisposedSaThrowsBeforeTouchingTheBatch()
+    {
+        (EspProcessor sender, _) = Tunnels.Pair();
+        sender.Dispose();
+        byte[] inner = Tunnels.Inner(64);
+        byte[] buffer = Tunnels.InBuffer(inner, out int offset);
+        var datagrams = new[] { IpsecDatagram.Outgoing(offset, inner.Length) };
+        Assert.Throws<ObjectDisposedException>(() => sender.ProtectDatagrams(buffer, datagrams));
+        Assert.That(datagrams[0].Status, Is.EqualTo(IpsecStatus.Success), "untouched (default)");
+        Assert.That(buffer.AsSpan(offset, inner.Length).ToArray(), Is.EqualTo(inner));
+    }
+}
