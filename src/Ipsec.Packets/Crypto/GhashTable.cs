@@ -17,7 +17,10 @@ internal sealed class GhashTable : GhashKey
     // Multiples v(x)·H for the 16 nibble values (bit 3 of v is x^0); entry v at [2v] (high half) and [2v+1] (low half).
     private readonly ulong[] _table = new ulong[32];
 
-    private static ReadOnlySpan<ulong> Reduction =>
+    // A static array, not a ReadOnlySpan<ulong> literal: a literal of elements wider than a byte compiles to a call of
+    // RuntimeHelpers.CreateSpan, which the JIT replaces with a constant only when it optimises; a Debug build's code
+    // calls it and allocated 72 bytes per Absorb (AeadContractTests.AllocatesNothingPerCall, portable path).
+    private static readonly ulong[] s_reduction =
     [
         0x0000000000000000, 0x1C20000000000000, 0x3840000000000000, 0x2460000000000000,
         0x7080000000000000, 0x6CA0000000000000, 0x48C0000000000000, 0x54E0000000000000,
@@ -60,7 +63,7 @@ internal sealed class GhashTable : GhashKey
         public void Absorb(ReadOnlySpan<byte> blocks)
         {
             ReadOnlySpan<ulong> t = Table;
-            ReadOnlySpan<ulong> reduction = Reduction;
+            ReadOnlySpan<ulong> reduction = s_reduction;
             ulong yh = High, yl = Low;
             for (int offset = 0; offset < blocks.Length; offset += 16)
             {
