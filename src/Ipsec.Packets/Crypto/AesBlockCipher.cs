@@ -12,7 +12,7 @@ internal abstract class AesBlockCipher : IDisposable, IKeyMaterialOwner
 {
     /// <summary>Creates the cipher for a 16, 24 or 32-byte key (the caller has validated the length).</summary>
     public static AesBlockCipher Create(ReadOnlySpan<byte> key) =>
-        CryptoEngine.UseHardware ? new AesNiBlockCipher(key) : new AesSoftwareBlockCipher(key);
+        CryptoEngine.UseHardware ? new AesNiBlockCipher(key) : new AesBitslicedBlockCipher(key);
 
     /// <summary>True for the AES-NI implementation.</summary>
     public abstract bool IsHardware { get; }

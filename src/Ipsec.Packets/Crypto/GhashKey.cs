@@ -10,9 +10,9 @@ namespace Ipsec.Packets.Crypto;
 /// </summary>
 internal abstract class GhashKey : IDisposable, IKeyMaterialOwner
 {
-    /// <summary>Creates the PCLMULQDQ implementation or the portable table implementation for <paramref name="h"/> = E_K(0^128).</summary>
+    /// <summary>Creates the PCLMULQDQ implementation or the constant-time portable implementation for <paramref name="h"/> = E_K(0^128).</summary>
     public static GhashKey Create(Vector128<byte> h, bool hardware) =>
-        hardware ? new GhashClmul(h) : new GhashTable(h);
+        hardware ? new GhashClmul(h) : new GhashPortable(h);
 
     /// <summary>GHASH_H(A || 0* || C || 0* || [len(A)]64 || [len(C)]64) with A = <paramref name="aadHead"/> || <paramref name="aadTail"/>.</summary>
     public abstract Vector128<byte> Compute(ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext);
