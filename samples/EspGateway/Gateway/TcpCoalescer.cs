@@ -139,11 +139,13 @@ internal sealed unsafe class TcpCoalescer : IDisposable
         _counters.TunPacketsWritten++;
     }
 
-    /// <summary>IP plus TCP header length of a packet that may be coalesced (IPv4 without options or fragmentation, TCP
-    /// with only ACK or ACK+PSH, with payload); 0 for anything else.</summary>
+    /// <summary>IP plus TCP header length of a packet that may be coalesced (IPv4 without options or fragmentation, its
+    /// total length the packet's, TCP with only ACK or ACK+PSH, with payload); 0 for anything else.</summary>
     private static int CoalescibleHeaderLength(byte* packet, int length)
     {
-        if (length < 40 || packet[0] != 0x45 || packet[9] != 6 || (BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(packet + 6, 2)) & 0x3FFF) != 0)
+        // The IP total length must be the packet's (no TFC padding after it), or padding would join the stream.
+        if (length < 40 || packet[0] != 0x45 || packet[9] != 6 || (BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(packet + 6, 2)) & 0x3FFF) != 0 ||
+            BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(packet + 2, 2)) != length)
         {
             return 0;
         }

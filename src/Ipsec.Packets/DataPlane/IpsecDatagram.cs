@@ -12,7 +12,8 @@ namespace Ipsec.Packets;
 /// after it. On success they describe the datagram payload (ESP, SPI to ICV) to send to <see cref="RemoteEndpoint"/> from
 /// <see cref="LocalEndpoint"/> with the outer TOS / traffic class <see cref="TrafficClass"/>.</para>
 /// <para>Unprotect (from the socket): set <see cref="Offset"/> and <see cref="Length"/> to the received payload (the UDP
-/// payload, or for raw ESP the bytes from the SPI on), <see cref="LocalEndpoint"/> to the address and port it arrived on,
+/// payload, or for raw ESP the bytes from the SPI on: a raw IPv4 socket delivers the IP header too, which the descriptor
+/// skips), <see cref="LocalEndpoint"/> to the address and port it arrived on,
 /// <see cref="RemoteEndpoint"/> to its source, and <see cref="TrafficClass"/> to the received outer TOS / traffic class
 /// (<c>IP_RECVTOS</c> / <c>IPV6_RECVTCLASS</c>; 0 when unknown). On success they describe the inner IP packet.</para>
 /// <para>The library writes <see cref="Status"/> on every descriptor it handles; on failure <see cref="Offset"/> and

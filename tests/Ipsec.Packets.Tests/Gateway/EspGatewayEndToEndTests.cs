@@ -38,7 +38,8 @@ public sealed class EspGatewayEndToEndTests
         string sa = Lab.WriteSaFile("sa.xfrm", 0x1001, 0x2001, KeyAToB, KeyBToA);
 
         // TUN MTU 1500 above the inner MTU, so that an oversize packet reaches the gateway and gets ICMP back.
-        Lab.StartGateways(sa, "--mtu", "1500", "--drain-ms", "1000");
+        // A runs one worker; B two (two TUN queues, two SO_REUSEPORT sockets), so the port change and rekey meet both.
+        Lab.StartGateways(sa, ["--mtu", "1500", "--drain-ms", "1000"], ["--workers", "2"]);
     }
 
     [OneTimeTearDown]

@@ -118,11 +118,12 @@ public sealed class GatewayLab : IDisposable
         return path;
     }
 
-    /// <summary>Starts both gateways with <paramref name="saFile"/> and waits until both control sockets answer.</summary>
-    public void StartGateways(string saFile, params string[] extra)
+    /// <summary>Starts both gateways with <paramref name="saFile"/> and the options <paramref name="extra"/> (B also with
+    /// <paramref name="extraB"/>), and waits until both control sockets answer.</summary>
+    public void StartGateways(string saFile, string[] extra, string[] extraB)
     {
         StartGateway(NamespaceA, saFile, OuterA, OuterB, InnerA, "10.20.0.0/24", ControlA, "espa", extra);
-        StartGateway(NamespaceB, saFile, OuterB, OuterA, InnerB, "10.10.0.0/24", ControlB, "espb", extra);
+        StartGateway(NamespaceB, saFile, OuterB, OuterA, InnerB, "10.10.0.0/24", ControlB, "espb", [.. extra, .. extraB]);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         foreach (string control in new[] { ControlA, ControlB })
         {
