@@ -9,8 +9,8 @@ namespace Ipsec.Packets.Tests.Internal;
 /// <summary>
 /// The zero-allocation contract holds in a Debug build too (what an IDE's test runner builds): the library never calls
 /// <c>RuntimeHelpers.CreateSpan</c>, which a <c>ReadOnlySpan&lt;ulong&gt;</c> (or any element wider than a byte)
-/// literal compiles to and which unoptimised code runs as a real, allocating call (72 bytes per call in GHASH's
-/// reduction table, measured). Byte literals compile to a direct reference to the data and are fine.
+/// literal compiles to and which unoptimised code runs as a real, allocating call (72 bytes per call in the former
+/// table GHASH's reduction table, measured: 28,800 B in AeadContractTests.AllocatesNothingPerCall). Byte literals compile to a direct reference to the data and are fine.
 /// </summary>
 public class UnoptimisedCodeTests
 {
