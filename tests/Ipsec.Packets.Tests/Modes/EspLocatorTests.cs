@@ -73,7 +73,7 @@ public class EspLocatorTests
     }
 
     private static IpsecStatus Locate(byte[] packet, out EspLocation location, bool udp = true, ushort port = NatT) =>
-        EspLocator.TryLocate(packet, udp, port, out location);
+        EspLocator.TryLocate(packet, udp, [port], out location);
 
     [TestCase(0)]
     [TestCase(4)]
