@@ -32,6 +32,8 @@ internal sealed class GhashClmul : GhashKey
         _powers[3] = Multiply(h3, h1);
     }
 
+    public override CarrylessMultiply Core => CarrylessMultiply.Pclmulqdq;
+
     private static Vector128<byte> ReverseMask => Vector128.Create((byte)15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
