@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO;
 using System.Reflection;
 using NUnit.Framework.Api;
 using NUnit.Framework.Interfaces;
@@ -43,7 +44,7 @@ public static class Program
         Stopwatch clock = Stopwatch.StartNew();
         NUnitTestAssemblyRunner runner = new(new DefaultTestAssemblyBuilder());
         runner.Load(typeof(Program).Assembly, new Dictionary<string, object>());
-        Listener listener = new(labels);
+        Listener listener = new(Console.Out, labels);
         runner.Run(listener, new ExcludeFilter(excluded));
         Console.WriteLine($"duration: {clock.Elapsed.TotalSeconds:F0} s");
         Console.WriteLine($"{listener.Passed} passed, {listener.Failed} failed" + (listener.Skipped > 0 ? $", {listener.Skipped} skipped" : ""));
@@ -55,8 +56,11 @@ public static class Program
         $"{System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}, " +
         $"{Assembly.GetExecutingAssembly().GetName().Name}";
 
-    /// <summary>Counts test cases (not suites) by outcome and prints failures and skips.</summary>
-    private sealed class Listener(bool labels) : ITestListener
+    /// <summary>
+    /// Counts test cases (not suites) by outcome and prints failures and skips to <paramref name="output"/>, the process's
+    /// own standard output (NUnit redirects <see cref="Console.Out"/> into the running test's output).
+    /// </summary>
+    private sealed class Listener(TextWriter output, bool labels) : ITestListener
     {
         public int Passed { get; private set; }
 
@@ -84,18 +88,18 @@ public static class Program
                 case TestStatus.Skipped:
                 case TestStatus.Inconclusive:
                     Skipped++;
-                    Console.WriteLine($"SKIPPED {result.FullName}: {result.Message}");
+                    output.WriteLine($"SKIPPED {result.FullName}: {result.Message}");
                     break;
                 default:
                     Failed++;
-                    Console.WriteLine($"FAILED {result.FullName}: {result.Message}");
-                    Console.WriteLine(result.StackTrace);
+                    output.WriteLine($"FAILED {result.FullName}: {result.Message}");
+                    output.WriteLine(result.StackTrace);
                     break;
             }
 
             if (labels)
             {
-                Console.WriteLine($"{result.ResultState.Status,-12} {result.FullName}");
+                output.WriteLine($"{result.ResultState.Status,-12} {result.FullName}");
             }
         }
 
