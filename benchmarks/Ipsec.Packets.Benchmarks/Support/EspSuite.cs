@@ -40,8 +40,9 @@ internal sealed class EspSuite
 
     public byte[] IntegrityKey { get; }
 
-    public EspSecurityAssociationOptions Options(uint spi, int replayWindowSize, ulong initialOutboundSequenceNumber = 0) => new()
+    public EspSecurityAssociationOptions Options(uint spi, int replayWindowSize, ulong initialOutboundSequenceNumber = 0, bool extendedSequenceNumbers = false) => new()
     {
+        ExtendedSequenceNumbers = extendedSequenceNumbers,
         Spi = spi,
         Encryption = Encryption,
         EncryptionKey = EncryptionKey,

@@ -25,6 +25,11 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
     private readonly int _icvSize;
     private readonly bool _isGmac;
 
+    // The short-packet path (AES-NI and PCLMULQDQ): E(J0) and up to seven data blocks in one pipelined AES pass, GHASH of
+    // AAD, text and lengths with one reduction. Null on the portable path.
+    private readonly AesNiBlockCipher? _aesNi;
+    private readonly GhashClmul? _clmul;
+
     public AesGcmTransform(ReadOnlySpan<byte> key, ReadOnlySpan<byte> salt, int icvSize, bool isGmac)
     {
         _aes = AesBlockCipher.Create(key);
@@ -32,7 +37,14 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
         _salt = MemoryMarshal.Read<uint>(salt);
         _icvSize = icvSize;
         _isGmac = isGmac;
+        _aesNi = _aes as AesNiBlockCipher;
+        _clmul = _ghash as GhashClmul;
     }
+
+    /// <summary>Whether a packet takes the short path: both intrinsic engines, at most 16 bytes of AAD and seven blocks of text.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsShort(int aadLength, int textLength) =>
+        _clmul is not null && _aesNi is not null && aadLength <= 16 && textLength <= GhashClmul.ShortCiphertextLimit;
 
     public override int IcvSize => _icvSize;
 
@@ -64,15 +76,53 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
             ThrowHelper.ThrowArgument("ENCR_NULL_AUTH_AES_GMAC encrypts nothing: pass the payload as AAD and an empty plaintext.", nameof(plaintext));
         }
 
-        if (!plaintext.IsEmpty)
+        Vector128<byte> full;
+        if (IsShort(aadHead.Length + aadTail.Length, plaintext.Length))
         {
-            _aes.CtrXor(CounterBlock(iv, 0x02000000), plaintext, ciphertext);
+            Span<byte> keyStream = stackalloc byte[128];
+            _aesNi!.KeyStream8(j0, keyStream);
+            XorShort(plaintext, keyStream.Slice(16), ciphertext);
+            full = _clmul!.ComputeShort(aadHead, aadTail, ciphertext) ^ Vector128.Create((ReadOnlySpan<byte>)keyStream);
+            CryptographicOperations.ZeroMemory(keyStream);
+        }
+        else if (_aesNi is not null && _clmul is not null && plaintext.Length >= AesGcmOnePassSeal.MinimumLength)
+        {
+            full = AesGcmOnePassSeal.Seal(_aesNi, _clmul, CounterBlock(iv, 0x02000000), aadHead, aadTail, plaintext, ciphertext)
+                ^ _aesNi.EncryptBlock(j0);
+        }
+        else
+        {
+            if (!plaintext.IsEmpty)
+            {
+                _aes.CtrXor(CounterBlock(iv, 0x02000000), plaintext, ciphertext);
+            }
+
+            full = _ghash.Compute(aadHead, aadTail, ciphertext) ^ _aes.EncryptBlock(j0);
         }
 
-        Vector128<byte> full = _ghash.Compute(aadHead, aadTail, ciphertext) ^ _aes.EncryptBlock(j0);
         Span<byte> buffer = stackalloc byte[16];
         full.CopyTo(buffer);
         buffer.Slice(0, _icvSize).CopyTo(tag);
+        CryptographicOperations.ZeroMemory(buffer);
+    }
+
+    /// <summary>XORs up to seven blocks of text with the key stream (the key stream covers whole blocks).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void XorShort(ReadOnlySpan<byte> source, ReadOnlySpan<byte> keyStream, Span<byte> destination)
+    {
+        int whole = source.Length & ~15;
+        ref byte s = ref MemoryMarshal.GetReference(source);
+        ref byte k = ref MemoryMarshal.GetReference(keyStream);
+        ref byte d = ref MemoryMarshal.GetReference(destination);
+        for (int offset = 0; offset < whole; offset += 16)
+        {
+            (Vector128.LoadUnsafe(ref s, (nuint)offset) ^ Vector128.LoadUnsafe(ref k, (nuint)offset)).StoreUnsafe(ref d, (nuint)offset);
+        }
+
+        for (int i = whole; i < source.Length; i++)
+        {
+            Unsafe.Add(ref d, i) = (byte)(Unsafe.Add(ref s, i) ^ Unsafe.Add(ref k, i));
+        }
     }
 
     public override bool TryOpen(
@@ -86,10 +136,29 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
             return false;
         }
 
-        Vector128<byte> full = _ghash.Compute(aadHead, aadTail, ciphertext) ^ _aes.EncryptBlock(j0);
         Span<byte> expected = stackalloc byte[16];
+        if (IsShort(aadHead.Length + aadTail.Length, ciphertext.Length))
+        {
+            Span<byte> keyStream = stackalloc byte[128];
+            _aesNi!.KeyStream8(j0, keyStream);
+            Vector128<byte> shortTag = _clmul!.ComputeShort(aadHead, aadTail, ciphertext) ^ Vector128.Create((ReadOnlySpan<byte>)keyStream);
+            shortTag.CopyTo(expected);
+            bool verified = CryptographicOperations.FixedTimeEquals(expected.Slice(0, _icvSize), tag);
+            CryptographicOperations.ZeroMemory(expected);
+            if (verified)
+            {
+                XorShort(ciphertext, keyStream.Slice(16), plaintext);
+            }
+
+            CryptographicOperations.ZeroMemory(keyStream);
+            return verified;
+        }
+
+        Vector128<byte> full = _ghash.Compute(aadHead, aadTail, ciphertext) ^ _aes.EncryptBlock(j0);
         full.CopyTo(expected);
-        if (!CryptographicOperations.FixedTimeEquals(expected.Slice(0, _icvSize), tag))
+        bool ok = CryptographicOperations.FixedTimeEquals(expected.Slice(0, _icvSize), tag);
+        CryptographicOperations.ZeroMemory(expected);
+        if (!ok)
         {
             return false;
         }

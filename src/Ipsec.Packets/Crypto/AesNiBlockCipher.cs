@@ -222,6 +222,51 @@ internal sealed class AesNiBlockCipher : AesBlockCipher
         }
     }
 
+    /// <summary>
+    /// The key stream of eight consecutive counter blocks from <paramref name="counterBlock"/> (32-bit big-endian counter in
+    /// its last four bytes), computed in one pipelined pass: for a short GCM packet, E(J0) and the first seven data blocks.
+    /// </summary>
+    internal void KeyStream8(Vector128<byte> counterBlock, Span<byte> keyStream)
+    {
+        _ = keyStream[127];
+        ref Vector128<byte> k = ref MemoryMarshal.GetArrayDataReference(_encryptionKeys);
+        int rounds = _rounds;
+        Vector128<uint> prefix = counterBlock.AsUInt32();
+        uint counter = BinaryPrimitives.ReverseEndianness(prefix.GetElement(3));
+        Vector128<byte> k0 = k;
+        Vector128<byte> b0 = counterBlock ^ k0;
+        Vector128<byte> b1 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 1)).AsByte() ^ k0;
+        Vector128<byte> b2 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 2)).AsByte() ^ k0;
+        Vector128<byte> b3 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 3)).AsByte() ^ k0;
+        Vector128<byte> b4 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 4)).AsByte() ^ k0;
+        Vector128<byte> b5 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 5)).AsByte() ^ k0;
+        Vector128<byte> b6 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 6)).AsByte() ^ k0;
+        Vector128<byte> b7 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 7)).AsByte() ^ k0;
+        for (int i = 1; i < rounds; i++)
+        {
+            Vector128<byte> ki = Unsafe.Add(ref k, i);
+            b0 = X86Aes.Encrypt(b0, ki);
+            b1 = X86Aes.Encrypt(b1, ki);
+            b2 = X86Aes.Encrypt(b2, ki);
+            b3 = X86Aes.Encrypt(b3, ki);
+            b4 = X86Aes.Encrypt(b4, ki);
+            b5 = X86Aes.Encrypt(b5, ki);
+            b6 = X86Aes.Encrypt(b6, ki);
+            b7 = X86Aes.Encrypt(b7, ki);
+        }
+
+        Vector128<byte> kl = Unsafe.Add(ref k, rounds);
+        ref byte d = ref MemoryMarshal.GetReference(keyStream);
+        X86Aes.EncryptLast(b0, kl).StoreUnsafe(ref d);
+        X86Aes.EncryptLast(b1, kl).StoreUnsafe(ref d, 16);
+        X86Aes.EncryptLast(b2, kl).StoreUnsafe(ref d, 32);
+        X86Aes.EncryptLast(b3, kl).StoreUnsafe(ref d, 48);
+        X86Aes.EncryptLast(b4, kl).StoreUnsafe(ref d, 64);
+        X86Aes.EncryptLast(b5, kl).StoreUnsafe(ref d, 80);
+        X86Aes.EncryptLast(b6, kl).StoreUnsafe(ref d, 96);
+        X86Aes.EncryptLast(b7, kl).StoreUnsafe(ref d, 112);
+    }
+
     public override void CbcEncrypt(Vector128<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination)
     {
         Vector128<byte>[] rk = _encryptionKeys;

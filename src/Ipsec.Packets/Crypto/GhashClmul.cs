@@ -13,26 +13,62 @@ namespace Ipsec.Packets.Crypto;
 /// GHASH with PCLMULQDQ. Blocks are byte-reflected into 128-bit integers; each product is the 256-bit carry-less
 /// product shifted left one bit and reduced modulo x^128 + x^7 + x^2 + x + 1 with shifts (Gueron and Kounavis,
 /// "Intel Carry-Less Multiplication Instruction and its Usage for Computing the GCM Mode", algorithms 1 and 4).
-/// Four blocks are multiplied by H^4..H^1 and reduced once (aggregated reduction).
+/// Four blocks are multiplied by H^4..H^1 and reduced once (aggregated reduction); where VPCLMULQDQ is present, sixteen
+/// blocks go through four 512-bit (or eight through four 256-bit) carry-less multiplies by H^16..H^1 per step, the lanes are
+/// folded and reduced once.
 /// </summary>
 [SkipLocalsInit]
 internal sealed class GhashClmul : GhashKey
 {
-    // H, H^2, H^3, H^4 in the byte-reflected representation.
-    private readonly Vector128<ulong>[] _powers = new Vector128<ulong>[4];
+    /// <summary>Blocks per step of the widest path: 16 with 512-bit VPCLMULQDQ, 8 with 256-bit, else 4 (no wide step).</summary>
+    private static readonly int s_wideBlocks =
+#if NET9_0_OR_GREATER
+        Pclmulqdq.V512.IsSupported && Avx512BW.IsSupported ? 16 : Pclmulqdq.V256.IsSupported && Avx2.IsSupported ? 8 :
+#endif
+        4;
+
+    // H^1..H^16 in the byte-reflected representation: _powers[i] = H^(i+1). The wide steps read them highest first, as
+    // 128-bit lanes of 256- or 512-bit vectors (lane 0 multiplies the first block of the group).
+    private readonly Vector128<ulong>[] _powers = new Vector128<ulong>[16];
+    private readonly int _wideBlocks;
+    private readonly Vector128<ulong>[] _descending = new Vector128<ulong>[16];
+
+    // H^8..H^1: the multipliers of one eight-block group of the one-pass GCM seal.
+    private readonly Vector128<ulong>[] _descending8 = new Vector128<ulong>[8];
 
     public GhashClmul(Vector128<byte> h)
     {
         Vector128<ulong> h1 = Reflect(h).AsUInt64();
-        Vector128<ulong> h2 = Multiply(h1, h1);
-        Vector128<ulong> h3 = Multiply(h2, h1);
         _powers[0] = h1;
-        _powers[1] = h2;
-        _powers[2] = h3;
-        _powers[3] = Multiply(h3, h1);
+        for (int i = 1; i < _powers.Length; i++)
+        {
+            _powers[i] = Multiply(_powers[i - 1], h1);
+        }
+
+        for (int j = 0; j < 8; j++)
+        {
+            _descending8[j] = _powers[7 - j];
+        }
+
+        // _descending[j] = H^(n - j) for the n blocks of one wide step (lane j of the group multiplies block j).
+        int n = Math.Min(s_wideBlocks, WideBlocksLimit);
+        _wideBlocks = n;
+        for (int j = 0; j < n; j++)
+        {
+            _descending[j] = _powers[n - 1 - j];
+        }
     }
 
     public override CarrylessMultiply Core => CarrylessMultiply.Pclmulqdq;
+
+    /// <summary>
+    /// Caps the blocks per step for GHASH keys created afterwards (16, 8 or 4), so tests run the 256-bit and 128-bit paths
+    /// on a CPU that has 512-bit VPCLMULQDQ. Not meant to be changed while other threads create keys.
+    /// </summary>
+    internal static int WideBlocksLimit { get; set; } = 16;
+
+    /// <summary>The blocks per step this key's GHASH takes (16, 8 or 4).</summary>
+    internal int WideBlocks => _wideBlocks;
 
     private static Vector128<byte> ReverseMask => Vector128.Create((byte)15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
 
@@ -86,6 +122,8 @@ internal sealed class GhashClmul : GhashKey
     {
         public Vector128<ulong> State;
         public Vector128<ulong> H1, H2, H3, H4;
+        public Vector128<ulong>[] Descending;
+        public int WideBlocks;
 
         public void Absorb(ReadOnlySpan<byte> blocks)
         {
@@ -93,6 +131,17 @@ internal sealed class GhashClmul : GhashKey
             int length = blocks.Length;
             int offset = 0;
             Vector128<ulong> y = State;
+#if NET9_0_OR_GREATER
+            if (WideBlocks == 16 && length >= 256)
+            {
+                y = AbsorbWide512(ref p, length, ref offset, y, Descending);
+            }
+            else if (WideBlocks == 8 && length >= 128)
+            {
+                y = AbsorbWide256(ref p, length, ref offset, y, Descending);
+            }
+#endif
+
             while (length - offset >= 64)
             {
                 ref byte q = ref Unsafe.Add(ref p, offset);
@@ -122,6 +171,190 @@ internal sealed class GhashClmul : GhashKey
         }
     }
 
+#if NET9_0_OR_GREATER
+    /// <summary>Sixteen blocks per step: four 512-bit vectors of four blocks each times H^16..H^1, one reduction.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> AbsorbWide512(ref byte p, int length, ref int offset, Vector128<ulong> y, Vector128<ulong>[] descending)
+    {
+        ref ulong d = ref Unsafe.As<Vector128<ulong>, ulong>(ref MemoryMarshal.GetArrayDataReference(descending));
+        Vector512<ulong> k0 = Vector512.LoadUnsafe(ref d);
+        Vector512<ulong> k1 = Vector512.LoadUnsafe(ref d, 8);
+        Vector512<ulong> k2 = Vector512.LoadUnsafe(ref d, 16);
+        Vector512<ulong> k3 = Vector512.LoadUnsafe(ref d, 24);
+        Vector512<byte> reverse = Vector512.Create(Vector256.Create(ReverseMask, ReverseMask), Vector256.Create(ReverseMask, ReverseMask));
+        while (length - offset >= 256)
+        {
+            ref byte q = ref Unsafe.Add(ref p, offset);
+            Vector512<ulong> x0 = Avx512BW.Shuffle(Vector512.LoadUnsafe(ref q), reverse).AsUInt64() ^ y.ToVector256().ToVector512();
+            Vector512<ulong> x1 = Avx512BW.Shuffle(Vector512.LoadUnsafe(ref q, 64), reverse).AsUInt64();
+            Vector512<ulong> x2 = Avx512BW.Shuffle(Vector512.LoadUnsafe(ref q, 128), reverse).AsUInt64();
+            Vector512<ulong> x3 = Avx512BW.Shuffle(Vector512.LoadUnsafe(ref q, 192), reverse).AsUInt64();
+            Vector512<ulong> low = Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x00) ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x00)
+                ^ Pclmulqdq.V512.CarrylessMultiply(x2, k2, 0x00) ^ Pclmulqdq.V512.CarrylessMultiply(x3, k3, 0x00);
+            Vector512<ulong> high = Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x11) ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x11)
+                ^ Pclmulqdq.V512.CarrylessMultiply(x2, k2, 0x11) ^ Pclmulqdq.V512.CarrylessMultiply(x3, k3, 0x11);
+            Vector512<ulong> middle = Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x10) ^ Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x01)
+                ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x10) ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x01)
+                ^ Pclmulqdq.V512.CarrylessMultiply(x2, k2, 0x10) ^ Pclmulqdq.V512.CarrylessMultiply(x2, k2, 0x01)
+                ^ Pclmulqdq.V512.CarrylessMultiply(x3, k3, 0x10) ^ Pclmulqdq.V512.CarrylessMultiply(x3, k3, 0x01);
+            y = FoldAndReduce(Fold(low), Fold(high), Fold(middle));
+            offset += 256;
+        }
+
+        return y;
+    }
+
+    /// <summary>Eight blocks per step: four 256-bit vectors of two blocks each times H^8..H^1, one reduction.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> AbsorbWide256(ref byte p, int length, ref int offset, Vector128<ulong> y, Vector128<ulong>[] descending)
+    {
+        ref ulong d = ref Unsafe.As<Vector128<ulong>, ulong>(ref MemoryMarshal.GetArrayDataReference(descending));
+        Vector256<ulong> k0 = Vector256.LoadUnsafe(ref d);
+        Vector256<ulong> k1 = Vector256.LoadUnsafe(ref d, 4);
+        Vector256<ulong> k2 = Vector256.LoadUnsafe(ref d, 8);
+        Vector256<ulong> k3 = Vector256.LoadUnsafe(ref d, 12);
+        Vector256<byte> reverse = Vector256.Create(ReverseMask, ReverseMask);
+        while (length - offset >= 128)
+        {
+            ref byte q = ref Unsafe.Add(ref p, offset);
+            Vector256<ulong> x0 = Avx2.Shuffle(Vector256.LoadUnsafe(ref q), reverse).AsUInt64() ^ y.ToVector256();
+            Vector256<ulong> x1 = Avx2.Shuffle(Vector256.LoadUnsafe(ref q, 32), reverse).AsUInt64();
+            Vector256<ulong> x2 = Avx2.Shuffle(Vector256.LoadUnsafe(ref q, 64), reverse).AsUInt64();
+            Vector256<ulong> x3 = Avx2.Shuffle(Vector256.LoadUnsafe(ref q, 96), reverse).AsUInt64();
+            Vector256<ulong> low = Pclmulqdq.V256.CarrylessMultiply(x0, k0, 0x00) ^ Pclmulqdq.V256.CarrylessMultiply(x1, k1, 0x00)
+                ^ Pclmulqdq.V256.CarrylessMultiply(x2, k2, 0x00) ^ Pclmulqdq.V256.CarrylessMultiply(x3, k3, 0x00);
+            Vector256<ulong> high = Pclmulqdq.V256.CarrylessMultiply(x0, k0, 0x11) ^ Pclmulqdq.V256.CarrylessMultiply(x1, k1, 0x11)
+                ^ Pclmulqdq.V256.CarrylessMultiply(x2, k2, 0x11) ^ Pclmulqdq.V256.CarrylessMultiply(x3, k3, 0x11);
+            Vector256<ulong> middle = Pclmulqdq.V256.CarrylessMultiply(x0, k0, 0x10) ^ Pclmulqdq.V256.CarrylessMultiply(x0, k0, 0x01)
+                ^ Pclmulqdq.V256.CarrylessMultiply(x1, k1, 0x10) ^ Pclmulqdq.V256.CarrylessMultiply(x1, k1, 0x01)
+                ^ Pclmulqdq.V256.CarrylessMultiply(x2, k2, 0x10) ^ Pclmulqdq.V256.CarrylessMultiply(x2, k2, 0x01)
+                ^ Pclmulqdq.V256.CarrylessMultiply(x3, k3, 0x10) ^ Pclmulqdq.V256.CarrylessMultiply(x3, k3, 0x01);
+            y = FoldAndReduce(low.GetLower() ^ low.GetUpper(), high.GetLower() ^ high.GetUpper(), middle.GetLower() ^ middle.GetUpper());
+            offset += 128;
+        }
+
+        return y;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> Fold(Vector512<ulong> lanes)
+    {
+        Vector256<ulong> half = lanes.GetLower() ^ lanes.GetUpper();
+        return half.GetLower() ^ half.GetUpper();
+    }
+
+#endif
+
+    /// <summary>Reduces the 256-bit product given as its low, high and middle (cross) 128-bit parts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> FoldAndReduce(Vector128<ulong> low, Vector128<ulong> high, Vector128<ulong> middle) =>
+        Reduce(low ^ Sse2.ShiftLeftLogical128BitLane(middle, 8), high ^ Sse2.ShiftRightLogical128BitLane(middle, 8));
+
+    /// <summary>The most ciphertext <see cref="ComputeShort"/> takes: seven blocks, so AAD, text and lengths fit nine powers.</summary>
+    internal const int ShortCiphertextLimit = 112;
+
+    /// <summary>
+    /// GHASH of at most 16 bytes of AAD and at most <see cref="ShortCiphertextLimit"/> bytes of ciphertext with a single
+    /// reduction: block i of the m blocks (AAD, ciphertext, lengths) is multiplied by H^(m-i+1) and the products summed.
+    /// </summary>
+    [SkipLocalsInit]
+    internal Vector128<byte> ComputeShort(ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext)
+    {
+        int aadLength = aadHead.Length + aadTail.Length;
+        Span<byte> blocks = stackalloc byte[144];
+        int aadBlocks = aadLength == 0 ? 0 : 1;
+        int textBlocks = (ciphertext.Length + 15) >> 4;
+        int used = 16 * (aadBlocks + textBlocks);
+        blocks.Slice(0, used).Clear();
+        aadHead.CopyTo(blocks);
+        aadTail.CopyTo(blocks.Slice(aadHead.Length));
+        ciphertext.CopyTo(blocks.Slice(16 * aadBlocks));
+        int m = aadBlocks + textBlocks + 1;
+        ref byte p = ref MemoryMarshal.GetReference(blocks);
+        ref Vector128<ulong> h = ref MemoryMarshal.GetArrayDataReference(_powers);
+        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
+        for (int i = 0; i < m - 1; i++)
+        {
+            MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref p, (nuint)(16 * i))).AsUInt64(), Unsafe.Add(ref h, m - 1 - i), ref low, ref high);
+        }
+
+        Vector128<ulong> lengths = Vector128.Create((ulong)ciphertext.Length * 8, (ulong)aadLength * 8);
+        MultiplyAccumulate(lengths, h, ref low, ref high);
+        blocks.Slice(0, used).Clear();
+        return Reflect(Reduce(low, high).AsByte());
+    }
+
+    /// <summary>The running GHASH state after absorbing <paramref name="a"/> || <paramref name="b"/>, zero-padded, from 0.</summary>
+    internal Vector128<ulong> AbsorbAad(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        Sink sink = NewSink();
+        BlockPadding.AbsorbPadded(ref sink, a, b, default);
+        return sink.State;
+    }
+
+    /// <summary>Absorbs whole blocks and then a zero-padded partial block into the running state <paramref name="y"/>.</summary>
+    internal Vector128<ulong> AbsorbPadded(Vector128<ulong> y, ReadOnlySpan<byte> data)
+    {
+        Sink sink = NewSink();
+        sink.State = y;
+        BlockPadding.AbsorbPadded(ref sink, data, default, default);
+        return sink.State;
+    }
+
+    /// <summary>Absorbs the eight blocks at <paramref name="blocks"/> into <paramref name="y"/>: times H^8..H^1, one reduction.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Vector128<ulong> Absorb8(Vector128<ulong> y, ref byte blocks)
+    {
+        ref Vector128<ulong> h = ref MemoryMarshal.GetArrayDataReference(_descending8);
+#if NET9_0_OR_GREATER
+        if (_wideBlocks == 16)
+        {
+            ref ulong d = ref Unsafe.As<Vector128<ulong>, ulong>(ref h);
+            Vector512<ulong> k0 = Vector512.LoadUnsafe(ref d);
+            Vector512<ulong> k1 = Vector512.LoadUnsafe(ref d, 8);
+            Vector512<byte> reverse = Vector512.Create(Vector256.Create(ReverseMask, ReverseMask), Vector256.Create(ReverseMask, ReverseMask));
+            Vector512<ulong> x0 = Avx512BW.Shuffle(Vector512.LoadUnsafe(ref blocks), reverse).AsUInt64() ^ y.ToVector256().ToVector512();
+            Vector512<ulong> x1 = Avx512BW.Shuffle(Vector512.LoadUnsafe(ref blocks, 64), reverse).AsUInt64();
+            Vector512<ulong> low = Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x00) ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x00);
+            Vector512<ulong> high = Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x11) ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x11);
+            Vector512<ulong> middle = Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x10) ^ Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x01)
+                ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x10) ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x01);
+            return FoldAndReduce(Fold(low), Fold(high), Fold(middle));
+        }
+#endif
+
+        Vector128<ulong> lo = Vector128<ulong>.Zero, hi = Vector128<ulong>.Zero;
+        MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref blocks)).AsUInt64() ^ y, h, ref lo, ref hi);
+        for (int i = 1; i < 8; i++)
+        {
+            MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref blocks, (nuint)(16 * i))).AsUInt64(), Unsafe.Add(ref h, i), ref lo, ref hi);
+        }
+
+        return Reduce(lo, hi);
+    }
+
+    /// <summary>Absorbs the lengths block and returns GHASH in the byte order of the specification.</summary>
+    internal Vector128<byte> Finish(Vector128<ulong> y, long aadLength, long textLength)
+    {
+        Vector128<ulong> lengths = Vector128.Create((ulong)textLength * 8, (ulong)aadLength * 8);
+        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
+        MultiplyAccumulate(y ^ lengths, _powers[0], ref low, ref high);
+        return Reflect(Reduce(low, high).AsByte());
+    }
+
+    private Sink NewSink()
+    {
+        Vector128<ulong>[] powers = _powers;
+        Sink sink = default;
+        sink.H1 = powers[0];
+        sink.H2 = powers[1];
+        sink.H3 = powers[2];
+        sink.H4 = powers[3];
+        sink.Descending = _descending;
+        sink.WideBlocks = _wideBlocks;
+        return sink;
+    }
+
     public override Vector128<byte> Compute(ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext)
     {
         Vector128<ulong>[] powers = _powers;
@@ -130,6 +363,8 @@ internal sealed class GhashClmul : GhashKey
         sink.H2 = powers[1];
         sink.H3 = powers[2];
         sink.H4 = powers[3];
+        sink.Descending = _descending;
+        sink.WideBlocks = _wideBlocks;
         BlockPadding.AbsorbPadded(ref sink, aadHead, aadTail, default);
         BlockPadding.AbsorbPadded(ref sink, ciphertext, default, default);
         ulong aadBits = ((ulong)aadHead.Length + (ulong)aadTail.Length) * 8;
@@ -150,6 +385,8 @@ internal sealed class GhashClmul : GhashKey
         sink.H2 = powers[1];
         sink.H3 = powers[2];
         sink.H4 = powers[3];
+        sink.Descending = _descending;
+        sink.WideBlocks = _wideBlocks;
         BlockPadding.AbsorbPadded(ref sink, a, b, c, d);
         ulong aadBits = ((ulong)a.Length + (ulong)b.Length + (ulong)c.Length + (ulong)d.Length) * 8;
         Vector128<ulong> lengths = Vector128.Create(0UL, aadBits);
@@ -158,7 +395,17 @@ internal sealed class GhashClmul : GhashKey
         return Reflect(Reduce(low, high).AsByte());
     }
 
-    public override void AppendKeyArrays(List<Array> arrays) => arrays.Add(_powers);
+    public override void AppendKeyArrays(List<Array> arrays)
+    {
+        arrays.Add(_powers);
+        arrays.Add(_descending);
+        arrays.Add(_descending8);
+    }
 
-    public override void Dispose() => CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_powers.AsSpan()));
+    public override void Dispose()
+    {
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_powers.AsSpan()));
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_descending.AsSpan()));
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_descending8.AsSpan()));
+    }
 }

@@ -5,14 +5,31 @@ using System.Threading;
 namespace Ipsec.Packets.Sequencing;
 
 /// <summary>
-/// The receive-side anti-replay window of one SA (RFC 4303 §3.4.3, RFC 4302 §3.4.3) as an RFC 6479 block bitmap:
-/// 64-bit blocks in a ring, so sliding the window clears whole blocks instead of shifting bits, and any window size
-/// up to <see cref="MaximumSize"/> costs the same per packet.
+/// The receive-side anti-replay window of one SA (RFC 4303 §3.4.3, RFC 4302 §3.4.3) as an RFC 6479-style ring of blocks,
+/// updated without a lock: any window size up to <see cref="MaximumSize"/> costs the same per packet, and any number of
+/// threads may check and accept at once.
 /// </summary>
 /// <remarks>
-/// <see cref="Check"/> runs before any cryptography and takes no lock (a racy read can only let a duplicate through to the
-/// ICV check, never accept it); <see cref="TryAccept"/> runs only after the ICV verified and decides under a short lock, so
-/// a sequence number is accepted at most once under any number of receiving threads.
+/// <para>
+/// Each ring slot is one 64-bit word: the low 32 bits are the bitmap of 32 consecutive sequence numbers, the high 32 bits
+/// the (truncated) index of the block of 32 those bits describe. Sliding the window never clears anything: a slot whose tag
+/// is older than the block a sequence number needs is claimed by replacing the whole word (tag and one bit) with a single
+/// compare-and-swap; a slot whose tag is newer means the number's block was recycled, so the number is left of the window.
+/// The top is raised by its own compare-and-swap loop. Nothing is written per packet but the slot word and the top.
+/// </para>
+/// <para>
+/// Why each number is accepted at most once: acceptance is a successful compare-and-swap that turns the number's bit on
+/// in a word tagged with the number's block. A word's tag only ever moves forward (a claim needs an older tag), and while
+/// the tag stays its bits are only ever added, so once a number's bit is on, no later word in that slot can carry the
+/// number's tag with the bit off. The ring holds at least two blocks more than the window spans, so a slot claimed for a
+/// number above the top only recycles blocks that fall out of the window once that number is accepted.
+/// </para>
+/// <para>
+/// <see cref="Check"/> runs before any cryptography and changes nothing (a racy read can only let a duplicate through to the
+/// ICV check, never accept it); <see cref="TryAccept"/> runs only after the ICV verified. Tags are 32 bits of a 59-bit block
+/// index: two blocks 2^37 sequence numbers apart share a tag, which can only make a number look already seen (a refusal,
+/// never a second acceptance), and only after a sender skipped 2^37 numbers.
+/// </para>
 /// </remarks>
 [StructLayout(LayoutKind.Explicit, Size = 136)]
 internal sealed class AntiReplayWindow
@@ -20,16 +37,16 @@ internal sealed class AntiReplayWindow
     /// <summary>The largest window, in packets.</summary>
     public const int MaximumSize = 1 << 20;
 
-    private const int BitsPerBlock = 64;
+    private const int BitsPerBlock = 32;
+    private const int BlockShift = 5;
+    private const ulong BitmapMask = 0xFFFF_FFFF;
 
-    // The read-mostly fields share the first line; the top, written per packet, sits 64 bytes from either end, and the
-    // lock is an object padded the same way, so two SAs' windows next to each other on the heap never share a written line.
+    // The read-mostly fields share the first line; the top, written per packet, sits 64 bytes from either end, so two SAs'
+    // windows next to each other on the heap never share a written line.
     [FieldOffset(0)]
-    private readonly ulong[] _blocks;
-    [FieldOffset(8)]
-    private readonly PaddedLock _gate = new();
+    private readonly ulong[] _slots;
     [FieldOffset(16)]
-    private readonly ulong _blockMask;
+    private readonly ulong _slotMask;
     [FieldOffset(24)]
     private readonly int _size;
     [FieldOffset(64)]
@@ -43,21 +60,28 @@ internal sealed class AntiReplayWindow
         ArgumentOutOfRangeException.ThrowIfNegative(size);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(size, MaximumSize);
         _size = size;
-        int blocks = 2;
-        while (blocks * BitsPerBlock < size + BitsPerBlock)
+        int slots = 4;
+        while (slots * BitsPerBlock < size + 2 * BitsPerBlock)
         {
-            blocks <<= 1;
+            slots <<= 1;
         }
 
-        _blocks = size == 0 ? [] : new ulong[blocks];
-        _blockMask = (ulong)blocks - 1;
+        _slots = size == 0 ? [] : new ulong[slots];
+        _slotMask = (ulong)slots - 1;
         _top = highestReceived;
         if (highestReceived != 0 && size != 0)
         {
-            // Everything up to the top counts as seen; the bits above it in its block are still free.
-            Array.Fill(_blocks, ulong.MaxValue);
-            int topBit = (int)(highestReceived % BitsPerBlock);
-            _blocks[(highestReceived / BitsPerBlock) & _blockMask] = topBit == 63 ? ulong.MaxValue : (2UL << topBit) - 1;
+            // Everything up to the top counts as seen: each slot describes its most recent block at or below the top's,
+            // full, and the top's own block has the bits above the top still free.
+            ulong topBlock = highestReceived >> BlockShift;
+            for (ulong back = 0; back < (ulong)slots && back <= topBlock; back++)
+            {
+                ulong block = topBlock - back;
+                _slots[block & _slotMask] = Tagged(block, BitmapMask);
+            }
+
+            int topBit = (int)(highestReceived & (BitsPerBlock - 1));
+            _slots[topBlock & _slotMask] = Tagged(topBlock, (2UL << topBit) - 1);
         }
     }
 
@@ -69,15 +93,12 @@ internal sealed class AntiReplayWindow
 
     /// <summary>
     /// Forgets every sequence number received, as if the SA were new (benchmarks replaying a fixed ring of packets).
-    /// Never called on the data path.
+    /// Never called on the data path, nor while packets are being received.
     /// </summary>
     internal void Reset()
     {
-        lock (_gate)
-        {
-            Array.Clear(_blocks);
-            Volatile.Write(ref _top, 0);
-        }
+        Array.Clear(_slots);
+        Volatile.Write(ref _top, 0);
     }
 
     /// <summary>Returns false when <paramref name="sequenceNumber"/> is 0, already seen, or left of the window. Changes nothing.</summary>
@@ -88,7 +109,7 @@ internal sealed class AntiReplayWindow
             return false;
         }
 
-        if (Size == 0)
+        if (_size == 0)
         {
             return true;
         }
@@ -99,17 +120,19 @@ internal sealed class AntiReplayWindow
             return true;
         }
 
-        if (top - sequenceNumber >= (ulong)Size)
+        if (top - sequenceNumber >= (ulong)_size)
         {
             return false;
         }
 
-        ulong block = Volatile.Read(ref _blocks[(sequenceNumber / BitsPerBlock) & _blockMask]);
-        return (block & (1UL << (int)(sequenceNumber % BitsPerBlock))) == 0;
+        ulong block = sequenceNumber >> BlockShift;
+        ulong word = Volatile.Read(ref _slots[block & _slotMask]);
+        int age = TagAge(word, block);
+        return age > 0 || (age == 0 && (word & BitFor(sequenceNumber)) == 0);
     }
 
     /// <summary>Marks <paramref name="sequenceNumber"/> received, sliding the window when it is new.</summary>
-    /// <returns>False when another thread accepted it first, or it fell out of the window meanwhile.</returns>
+    /// <returns>False when it was already received (another thread accepted it first) or is left of the window.</returns>
     public bool TryAccept(ulong sequenceNumber)
     {
         if (sequenceNumber == 0)
@@ -117,56 +140,73 @@ internal sealed class AntiReplayWindow
             return false;
         }
 
-        lock (_gate)
+        if (_size != 0 && !TrySetBit(sequenceNumber))
         {
-            if (Size == 0)
-            {
-                if (sequenceNumber > _top)
-                {
-                    Volatile.Write(ref _top, sequenceNumber);
-                }
+            return false;
+        }
 
+        RaiseTop(sequenceNumber);
+        return true;
+    }
+
+    private bool TrySetBit(ulong sequenceNumber)
+    {
+        ulong top = Volatile.Read(ref _top);
+        if (sequenceNumber <= top && top - sequenceNumber >= (ulong)_size)
+        {
+            return false;
+        }
+
+        ulong block = sequenceNumber >> BlockShift;
+        ulong bit = BitFor(sequenceNumber);
+        ref ulong slot = ref _slots[block & _slotMask];
+        ulong word = Volatile.Read(ref slot);
+        while (true)
+        {
+            int age = TagAge(word, block);
+            ulong desired;
+            if (age > 0)
+            {
+                desired = Tagged(block, bit);                 // the slot still describes an older block: claim it
+            }
+            else if (age == 0 && (word & bit) == 0)
+            {
+                desired = word | bit;
+            }
+            else
+            {
+                return false;                                 // seen, or the block was recycled for a newer one
+            }
+
+            ulong witnessed = Interlocked.CompareExchange(ref slot, desired, word);
+            if (witnessed == word)
+            {
                 return true;
             }
 
-            ulong top = _top;
-            ulong index = sequenceNumber / BitsPerBlock;
-            if (sequenceNumber > top)
-            {
-                ulong topIndex = top / BitsPerBlock;
-                ulong newBlocks = index - topIndex;
-                if (newBlocks > (ulong)_blocks.Length)
-                {
-                    newBlocks = (ulong)_blocks.Length;
-                }
-
-                for (ulong i = 1; i <= newBlocks; i++)
-                {
-                    _blocks[(topIndex + i) & _blockMask] = 0;
-                }
-
-                Volatile.Write(ref _top, sequenceNumber);
-            }
-            else if (top - sequenceNumber >= (ulong)Size)
-            {
-                return false;
-            }
-
-            ref ulong block = ref _blocks[index & _blockMask];
-            ulong bit = 1UL << (int)(sequenceNumber % BitsPerBlock);
-            if ((block & bit) != 0)
-            {
-                return false;
-            }
-
-            Volatile.Write(ref block, block | bit);
-            return true;
+            word = witnessed;
         }
     }
 
-    /// <summary>A lock object that owns a whole cache line beyond its header.</summary>
-    [StructLayout(LayoutKind.Sequential, Size = 64)]
-    private sealed class PaddedLock
+    private void RaiseTop(ulong sequenceNumber)
     {
+        ulong top = Volatile.Read(ref _top);
+        while (sequenceNumber > top)
+        {
+            ulong witnessed = Interlocked.CompareExchange(ref _top, sequenceNumber, top);
+            if (witnessed == top)
+            {
+                return;
+            }
+
+            top = witnessed;
+        }
     }
+
+    /// <summary>How many blocks <paramref name="block"/> is ahead of the block the word describes (negative: behind).</summary>
+    private static int TagAge(ulong word, ulong block) => (int)((uint)block - (uint)(word >> 32));
+
+    private static ulong Tagged(ulong block, ulong bits) => ((ulong)(uint)block << 32) | bits;
+
+    private static ulong BitFor(ulong sequenceNumber) => 1UL << (int)(sequenceNumber & (BitsPerBlock - 1));
 }

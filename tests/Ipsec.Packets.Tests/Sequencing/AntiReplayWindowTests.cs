@@ -138,6 +138,106 @@ public class AntiReplayWindowTests
         Assert.That(accepted, Is.EqualTo(count));
     }
 
+    [TestCase(64, 11)]
+    [TestCase(1000, 12)]
+    [TestCase(4096, 13)]
+    public void ManyThreadsRacingOnTheSameNumbersAcceptEachAtMostOnce(int size, int seed)
+    {
+        // Every thread walks the same stream: mostly in order with local reordering, duplicates, and jumps of up to
+        // four windows ahead, so slots are claimed for new blocks while other threads still set bits in old ones.
+        var random = new Random(seed);
+        const int length = 60_000;
+        var stream = new ulong[length];
+        ulong next = 1;
+        for (int i = 0; i < length; i++)
+        {
+            int kind = random.Next(20);
+            if (kind == 0)
+            {
+                next += (ulong)random.Next(1, 4 * size);
+            }
+
+            stream[i] = kind == 1 && next > 10 ? next - (ulong)random.Next(1, 10) : next++;
+        }
+
+        var window = new AntiReplayWindow(size);
+        var acceptedCount = new int[next + 1];
+        int threads = Math.Max(4, Environment.ProcessorCount * 2);
+        using var start = new Barrier(threads);
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            var local = new Random(seed * 31 + t);
+            start.SignalAndWait();
+            for (int i = 0; i < length; i++)
+            {
+                // each thread takes the stream with its own small local shuffles
+                int j = Math.Min(length - 1, i + local.Next(3));
+                ulong seq = stream[j];
+                if (window.Check(seq) && window.TryAccept(seq))
+                {
+                    Interlocked.Increment(ref acceptedCount[seq]);
+                }
+            }
+        });
+
+        int accepted = 0;
+        ulong highestAccepted = 0;
+        for (ulong seq = 0; seq <= next; seq++)
+        {
+            Assert.That(acceptedCount[seq], Is.LessThanOrEqualTo(1), $"sequence number {seq} was accepted more than once");
+            accepted += acceptedCount[seq];
+            highestAccepted = acceptedCount[seq] == 1 ? seq : highestAccepted;
+        }
+
+        Assert.That(accepted, Is.GreaterThan(length / 2), "the racing threads still accept the stream's numbers");
+        Assert.That(window.Highest, Is.EqualTo(highestAccepted), "the top is the highest number accepted");
+    }
+
+    [Test]
+    public void AcceptRefusesANumberThatFellOutOfTheWindowAfterItsCheck()
+    {
+        // Check passes, then another packet moves the top a whole window ahead before this one is accepted.
+        var window = new AntiReplayWindow(64);
+        Assert.That(window.TryAccept(100), Is.True);
+        Assert.That(window.Check(90), Is.True);
+        Assert.That(window.TryAccept(90 + 64), Is.True);
+        Assert.That(window.TryAccept(90), Is.False, "90 is exactly one window below the new top");
+        Assert.That(window.TryAccept(91), Is.True, "91 is the oldest number still inside the window");
+    }
+
+    [Test]
+    public void ANumberWhoseBlockWasRecycledIsRefusedEvenIfItsCheckRanEarlier()
+    {
+        // The top jumps far ahead (its block takes the slot that described 1..32); a late accept of 5 must fail.
+        var window = new AntiReplayWindow(64);
+        Assert.That(window.TryAccept(1), Is.True);
+        Assert.That(window.Check(5), Is.True);
+        Assert.That(window.TryAccept(1_000_001), Is.True);
+        Assert.That(window.TryAccept(5), Is.False);
+        Assert.That(window.Check(1), Is.False);
+        Assert.That(window.Check(1_000_000), Is.True);
+        Assert.That(window.Check(1_000_001), Is.False);
+    }
+
+    [Test]
+    public void AnImportedStateMarksEveryNumberOfTheWindowSeenInEveryBlock()
+    {
+        // Every number of the whole window below an imported top counts as seen, not only those in the top's own block.
+        const int size = 1024;
+        const ulong top = 100_000;
+        var window = new AntiReplayWindow(size, highestReceived: top);
+        for (ulong seq = top - size + 1; seq <= top; seq++)
+        {
+            Assert.That(window.Check(seq), Is.False, $"sequence number {seq} below the imported top");
+        }
+
+        Assert.That(window.Check(top - size), Is.False, "left of the window");
+        for (ulong seq = top + 1; seq <= top + 70; seq++)
+        {
+            Assert.That(window.Check(seq), Is.True, $"sequence number {seq} above the imported top");
+        }
+    }
+
     [Test]
     public void CheckAndAcceptDoNotAllocate()
     {
