@@ -162,6 +162,33 @@ internal static class ChaCha20
         stream.Clear();
     }
 
+    /// <summary>
+    /// Writes the four key-stream blocks from the state's counter on into <paramref name="keyStream"/> (256 bytes) in one
+    /// four-lane pass and advances the counter by four: for a short AEAD packet, the Poly1305 key block and three blocks of
+    /// text without a scalar block first.
+    /// </summary>
+    public static void KeyStream4(ref State state, Span<byte> keyStream)
+    {
+        Span<byte> blocks = keyStream.Slice(0, 256);
+        blocks.Clear();
+        Xor4(ref state, blocks, blocks);
+    }
+
+    /// <summary>XORs <paramref name="source"/> with <paramref name="keyStream"/> (at least as long) into <paramref name="destination"/>.</summary>
+    public static void XorWith(ReadOnlySpan<byte> source, ReadOnlySpan<byte> keyStream, Span<byte> destination)
+    {
+        int whole = source.Length & ~15;
+        ref byte s = ref MemoryMarshal.GetReference(source);
+        ref byte k = ref MemoryMarshal.GetReference(keyStream);
+        ref byte d = ref MemoryMarshal.GetReference(destination);
+        for (int offset = 0; offset < whole; offset += 16)
+        {
+            (Vector128.LoadUnsafe(ref s, (nuint)offset) ^ Vector128.LoadUnsafe(ref k, (nuint)offset)).StoreUnsafe(ref d, (nuint)offset);
+        }
+
+        XorBytes(source.Slice(whole), keyStream.Slice(whole, source.Length - whole), destination.Slice(whole));
+    }
+
     private static void XorBytes(ReadOnlySpan<byte> source, ReadOnlySpan<byte> keyStream, Span<byte> destination)
     {
         int i = 0;

@@ -26,7 +26,27 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
         _salt = BinaryPrimitives.ReadUInt32LittleEndian(salt);
     }
 
+    /// <summary>The longest text of the short path: the three key-stream blocks after the Poly1305 key block.</summary>
+    private const int ShortTextLimit = 192;
+
     public override int IcvSize => 16;
+
+    /// <summary>Whether <paramref name="textLength"/> bytes take the short path (four blocks in one 128-bit-lane pass).</summary>
+    private static bool IsShort(int textLength) => textLength <= ShortTextLimit && ChaCha20.MaximumParallelBlocks >= 4;
+
+    /// <summary>
+    /// The short path's set-up: blocks 0..3 of the packet's key stream in one four-lane pass; block 0 keys Poly1305, blocks
+    /// 1..3 cover the text.
+    /// </summary>
+    private void StartShort(ReadOnlySpan<byte> iv, Span<byte> keyStream, out Poly1305 mac)
+    {
+        ChaCha20.State state = default;
+        ChaCha20.Initialize(
+            ref state, _key, 0, _salt, BinaryPrimitives.ReadUInt32LittleEndian(iv), BinaryPrimitives.ReadUInt32LittleEndian(iv.Slice(4)));
+        ChaCha20.KeyStream4(ref state, keyStream);
+        state = default;
+        mac = new Poly1305(keyStream.Slice(0, 32));
+    }
 
     private void Start(ReadOnlySpan<byte> iv, out ChaCha20.State state, out Poly1305 mac)
     {
@@ -54,9 +74,23 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
         ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
         ReadOnlySpan<byte> plaintext, Span<byte> ciphertext, Span<byte> tag)
     {
-        Start(iv, out ChaCha20.State state, out Poly1305 mac);
+        KeyMaterial.CheckLength(iv, 8, nameof(iv));
         KeyMaterial.CheckInOut(plaintext, ciphertext, nameof(ciphertext));
         KeyMaterial.CheckLength(tag, 16, nameof(tag));
+        if (IsShort(plaintext.Length))
+        {
+            Span<byte> keyStream = stackalloc byte[256];
+            StartShort(iv, keyStream, out Poly1305 shortMac);
+            BlockPadding.AbsorbPadded(ref shortMac, aadHead, aadTail, default);
+            ChaCha20.XorWith(plaintext, keyStream.Slice(64), ciphertext);
+            BlockPadding.AbsorbPadded(ref shortMac, ciphertext, default, default);
+            MacTail(ref shortMac, (long)aadHead.Length + aadTail.Length, ciphertext.Length, tag);
+            CryptographicOperations.ZeroMemory(keyStream);
+            shortMac = default;
+            return;
+        }
+
+        Start(iv, out ChaCha20.State state, out Poly1305 mac);
         BlockPadding.AbsorbPadded(ref mac, aadHead, aadTail, default);
         ChaCha20.Xor(ref state, plaintext, ciphertext);
         BlockPadding.AbsorbPadded(ref mac, ciphertext, default, default);
@@ -68,11 +102,31 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
         ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
         ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext)
     {
-        Start(iv, out ChaCha20.State state, out Poly1305 mac);
+        KeyMaterial.CheckLength(iv, 8, nameof(iv));
         KeyMaterial.CheckInOut(ciphertext, plaintext, nameof(plaintext));
+        Span<byte> expected = stackalloc byte[16];
+        if (IsShort(ciphertext.Length))
+        {
+            Span<byte> keyStream = stackalloc byte[256];
+            StartShort(iv, keyStream, out Poly1305 shortMac);
+            BlockPadding.AbsorbPadded(ref shortMac, aadHead, aadTail, default);
+            BlockPadding.AbsorbPadded(ref shortMac, ciphertext, default, default);
+            MacTail(ref shortMac, (long)aadHead.Length + aadTail.Length, ciphertext.Length, expected);
+            shortMac = default;
+            bool verified = tag.Length == 16 && CryptographicOperations.FixedTimeEquals(expected, tag);
+            if (verified)
+            {
+                ChaCha20.XorWith(ciphertext, keyStream.Slice(64), plaintext);
+            }
+
+            CryptographicOperations.ZeroMemory(keyStream);
+            CryptographicOperations.ZeroMemory(expected);
+            return verified;
+        }
+
+        Start(iv, out ChaCha20.State state, out Poly1305 mac);
         BlockPadding.AbsorbPadded(ref mac, aadHead, aadTail, default);
         BlockPadding.AbsorbPadded(ref mac, ciphertext, default, default);
-        Span<byte> expected = stackalloc byte[16];
         MacTail(ref mac, (long)aadHead.Length + aadTail.Length, ciphertext.Length, expected);
         bool ok = tag.Length == 16 && CryptographicOperations.FixedTimeEquals(expected, tag);
         if (ok)
