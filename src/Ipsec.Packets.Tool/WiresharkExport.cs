@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Text;
+using Ipsec.Packets.Tool.Files;
 using Ipsec.Packets.Tool.SecurityAssociations;
 
 namespace Ipsec.Packets.Tool;
@@ -10,7 +11,7 @@ namespace Ipsec.Packets.Tool;
 /// Writes SAs as Wireshark's <c>esp_sa</c> UAT file (Preferences, Protocols, ESP, ESP SAs; or ~/.config/wireshark/esp_sa):
 /// one line per SA, <c>"IPv4|IPv6","src","dst","0xSPI","encryption","0xKEY","authentication","0xKEY"</c>, with the
 /// algorithm names as Wireshark's ESP dissector spells them. SAs Wireshark cannot decrypt (AES-CCM, AES-GMAC, AH) are
-/// left out and reported.
+/// left out and reported. The file is created with mode 0600 through a temporary file and a rename.
 /// </summary>
 internal static class WiresharkExport
 {
@@ -34,7 +35,13 @@ internal static class WiresharkExport
             written++;
         }
 
-        File.WriteAllText(path, text.ToString());
+        // The file holds every key: readable by its owner only (0600), whatever the umask, also when it replaces an older file.
+        using (OutputFile file = OutputFile.Create(path, UnixFileMode.UserRead | UnixFileMode.UserWrite))
+        {
+            file.Stream.Write(Encoding.UTF8.GetBytes(text.ToString()));
+            file.Commit();
+        }
+
         return written;
     }
 

@@ -84,6 +84,7 @@ internal sealed class CaptureReader
                     }
 
                     pipe.AdvanceTo(buffer.End);
+                    sink.OnCaptureEnd();
                     break;
                 }
 
@@ -132,6 +133,7 @@ internal sealed class CaptureReader
                 if (magic == PcapngSectionHeader)
                 {
                     _format = Format.Pcapng;
+                    _sink.OnCaptureStart(fineTimestamps: true);
                     return true;
                 }
 
@@ -164,6 +166,7 @@ internal sealed class CaptureReader
 
                 _pcapLinkType = (int)(ReadUInt32(header[20..]) & 0xFFFF);
                 _format = Format.Pcap;
+                _sink.OnCaptureStart(_nanoseconds);
                 Advance(ref reader, PcapFileHeaderLength);
                 return true;
             case Format.Pcap:

@@ -11,8 +11,9 @@ namespace Ipsec.Packets.Tool.Commands;
 /// <summary>
 /// decrypt: finds ESP (raw, or in UDP on an SA's encapsulation port) and AH by SPI and destination, unprotects it with
 /// replay checks through the SA's <see cref="EspProcessor"/> or <see cref="AhSecurityAssociation"/>, follows nested
-/// AH/ESP (bundles, IPsec inside tunnels), and writes the decapsulated packets in input order. Failures are counted per SA
-/// and dropped; non-IPsec packets are dropped unless passed through.
+/// AH/ESP (bundles, IPsec inside tunnels), and writes the decapsulated packets in input order. Outer IP fragments are
+/// reassembled first (<see cref="FragmentReassembler"/>). Failures are counted per SA and dropped; non-IPsec packets are
+/// dropped unless passed through.
 /// </summary>
 internal sealed class DecryptCommand : ICaptureSink, IDisposable
 {
@@ -26,7 +27,8 @@ internal sealed class DecryptCommand : ICaptureSink, IDisposable
     private readonly PcapWriter _writer;
     private readonly bool _passThrough;
     private readonly Progress _progress;
-    private long _records;
+    private readonly FrameCounters _frames = new();
+    private readonly FragmentReassembler _reassembler;
     private long _notIP;
     private long _notIpsecDropped;
     private long _passedThrough;
@@ -34,8 +36,9 @@ internal sealed class DecryptCommand : ICaptureSink, IDisposable
     private long _malformed;
     private long _fragments;
 
-    public DecryptCommand(IReadOnlyList<SaDefinition> sas, PcapWriter writer, bool passThrough, Progress progress)
+    public DecryptCommand(IReadOnlyList<SaDefinition> sas, PcapWriter writer, bool passThrough, Progress progress, FragmentReassemblyLimits? fragmentLimits = null)
     {
+        _reassembler = new FragmentReassembler(fragmentLimits);
         _writer = writer;
         _passThrough = passThrough;
         _progress = progress;
@@ -66,12 +69,15 @@ internal sealed class DecryptCommand : ICaptureSink, IDisposable
         }
     }
 
-    /// <summary>Packets dropped for a reason that counts as a failure (unknown SPI, authentication, replay, malformed, fragments).</summary>
+    /// <summary>
+    /// Packets dropped for a reason that counts as a failure (unknown SPI, authentication, replay, malformed, fragments not
+    /// reassembled, frames of an unsupported link type).
+    /// </summary>
     public long Failures
     {
         get
         {
-            long failures = _unknownSpi + _malformed + _fragments;
+            long failures = _unknownSpi + _malformed + _fragments + _reassembler.Statistics.NotReassembled + _frames.UnsupportedLinkType;
             foreach (Entry entry in _entries)
             {
                 failures += entry.Failures;
@@ -81,10 +87,20 @@ internal sealed class DecryptCommand : ICaptureSink, IDisposable
         }
     }
 
+    /// <summary>The fragment counts (complete once the capture has ended).</summary>
+    public FragmentReassemblyStatistics Fragments => _reassembler.Statistics;
+
+    public void OnCaptureStart(bool fineTimestamps) => _writer.UseFineTimestamps(fineTimestamps);
+
+    public void OnCaptureEnd() => _reassembler.Finish();
+
     public void OnFrame(in CaptureRecord record, ReadOnlySpan<byte> frame)
     {
-        _records = record.Number;
-        _progress.Report(_records);
+        if (!_frames.Count(record, frame.Length, _progress))
+        {
+            return;
+        }
+
         if (!LinkLayer.TryLocateIP(record.LinkType, frame, out int offset))
         {
             _notIP++;
@@ -92,6 +108,17 @@ internal sealed class DecryptCommand : ICaptureSink, IDisposable
         }
 
         ReadOnlySpan<byte> ip = frame[offset..];
+        switch (_reassembler.Add(ip, record.Seconds, record.Nanoseconds, out ReadOnlySpan<byte> datagram))
+        {
+            case FragmentOutcome.NotFragment:
+                break;
+            case FragmentOutcome.Reassembled:
+                ip = datagram;
+                break;
+            default:
+                return;
+        }
+
         var info = IpsecPacketInfo.Read(ip, _isEncapsulationPort);
         switch (info.Kind)
         {
@@ -99,7 +126,7 @@ internal sealed class DecryptCommand : ICaptureSink, IDisposable
                 _malformed++;
                 return;
             case IpsecPacketKind.Fragment:
-                // Reassembly is not done: a fragment may hold ESP or not, so it is neither passed through nor decrypted.
+                // Only what the reassembler could not parse as a fragment gets here (a header chain cut short).
                 _fragments++;
                 return;
             case IpsecPacketKind.NotIpsec:
@@ -135,6 +162,20 @@ internal sealed class DecryptCommand : ICaptureSink, IDisposable
     {
         foreach (Entry entry in _entries)
         {
+            if (entry.Decrypted == 0 && entry.ByStatus[(int)IpsecStatus.AuthenticationFailed] != 0)
+            {
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"ipsec-packets: warning: {entry.Definition.Origin}: every one of the {entry.ByStatus[(int)IpsecStatus.AuthenticationFailed]} packets of {entry.Definition.ProtocolName} spi 0x{entry.Definition.Spi:x8} failed authentication: the key (or algorithm) is probably wrong"));
+            }
+            else if (entry.Decrypted == 0 && entry.Definition.IsConfidentialityOnly && entry.ByStatus[(int)IpsecStatus.BadPadding] != 0)
+            {
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"ipsec-packets: warning: {entry.Definition.Origin}: no packet of {entry.Definition.ProtocolName} spi 0x{entry.Definition.Spi:x8} decrypted to valid padding: the key (or algorithm) is probably wrong"));
+            }
+        }
+
+        foreach (Entry entry in _entries)
+        {
             error.Write(entry.Definition.ToString());
             error.Write(": ");
             error.Write(entry.Decrypted.ToString(CultureInfo.InvariantCulture));
@@ -151,11 +192,20 @@ internal sealed class DecryptCommand : ICaptureSink, IDisposable
         }
 
         error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{_records} records, {_writer.Count} written: {_unknownSpi} unknown SPI, {_malformed} malformed, {_fragments} fragments, {_notIpsecDropped} non-IPsec dropped, {_passedThrough} passed through, {_notIP} not IP"));
+            $"{_frames.Records} records, {_writer.Count} written: {_unknownSpi} unknown SPI, {_malformed} malformed, {_notIpsecDropped} non-IPsec dropped, {_passedThrough} passed through, {_notIP} not IP, {_frames.UnsupportedLinkType} unsupported link type"));
+        string fragments = _reassembler.Statistics.ToString();
+        if (fragments.Length != 0 || _fragments != 0)
+        {
+            error.WriteLine("outer IP fragments: " + (fragments.Length != 0 ? fragments : "0 fragments") +
+                (_fragments != 0 ? string.Create(CultureInfo.InvariantCulture, $", {_fragments} unparsable fragments dropped") : string.Empty));
+        }
+
+        _frames.WriteWarnings(error);
     }
 
     public void Dispose()
     {
+        _reassembler.Dispose();
         foreach (Entry entry in _entries)
         {
             entry.Processor?.Dispose();

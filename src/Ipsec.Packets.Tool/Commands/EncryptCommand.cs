@@ -21,7 +21,7 @@ internal sealed class EncryptCommand : ICaptureSink, IDisposable
     private readonly byte[] _buffer;
     private readonly int _headroom;
     private readonly long[] _failures = new long[64];
-    private long _records;
+    private readonly FrameCounters _frames = new();
     private long _notIP;
     private ulong _firstSequence;
     private ulong _lastSequence;
@@ -60,10 +60,15 @@ internal sealed class EncryptCommand : ICaptureSink, IDisposable
         }
     }
 
+    public void OnCaptureStart(bool fineTimestamps) => _writer.UseFineTimestamps(fineTimestamps);
+
     public void OnFrame(in CaptureRecord record, ReadOnlySpan<byte> frame)
     {
-        _records = record.Number;
-        _progress.Report(_records);
+        if (!_frames.Count(record, frame.Length, _progress))
+        {
+            return;
+        }
+
         if (!LinkLayer.TryLocateIP(record.LinkType, frame, out int offset))
         {
             _notIP++;
@@ -121,7 +126,8 @@ internal sealed class EncryptCommand : ICaptureSink, IDisposable
         }
 
         error.WriteLine();
-        error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{_records} records, {_writer.Count} written, {_notIP} not IP"));
+        error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{_frames.Records} records, {_writer.Count} written, {_notIP} not IP, {_frames.UnsupportedLinkType} unsupported link type"));
+        _frames.WriteWarnings(error);
     }
 
     public void Dispose()

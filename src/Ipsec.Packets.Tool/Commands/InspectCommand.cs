@@ -11,8 +11,10 @@ namespace Ipsec.Packets.Tool.Commands;
 /// <summary>
 /// inspect: one line per packet (number, time, addresses, protocol, SPI, sequence number, lengths), then per-SPI totals
 /// with sequence gaps and duplicates. ESP in UDP is recognised on port 4500 and on the encapsulation ports of any SAs given.
+/// Each fragment has its line; when the last one arrives, the reassembled datagram gets a line of its own (and counts in the
+/// totals), marked "reassembled from N fragments".
 /// </summary>
-internal sealed class InspectCommand : ICaptureSink
+internal sealed class InspectCommand : ICaptureSink, IDisposable
 {
     private readonly TextWriter _output;
     private readonly HashSet<ushort> _ports = [4500];
@@ -20,7 +22,8 @@ internal sealed class InspectCommand : ICaptureSink
     private readonly Dictionary<(uint Spi, byte Protocol, string Destination), Flow> _flows = [];
     private readonly List<Flow> _order = [];
     private readonly Progress _progress;
-    private long _records;
+    private readonly FrameCounters _frames = new();
+    private readonly FragmentReassembler _reassembler = new();
 
     public InspectCommand(TextWriter output, IReadOnlyList<SaDefinition>? sas, Progress progress)
     {
@@ -40,21 +43,39 @@ internal sealed class InspectCommand : ICaptureSink
         }
     }
 
+    public void OnCaptureEnd() => _reassembler.Finish();
+
+    public void Dispose() => _reassembler.Dispose();
+
     public void OnFrame(in CaptureRecord record, ReadOnlySpan<byte> frame)
     {
-        _records = record.Number;
-        _progress.Report(_records);
         string time = string.Create(CultureInfo.InvariantCulture, $"{record.Seconds}.{record.Nanoseconds:D9}");
+        if (!_frames.Count(record, frame.Length, _progress))
+        {
+            _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{record.Number} {time} unsupported link type {record.LinkType} len {frame.Length}"));
+            return;
+        }
+
         if (!LinkLayer.TryLocateIP(record.LinkType, frame, out int offset))
         {
             _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{record.Number} {time} not IP (link type {record.LinkType}) len {frame.Length}"));
             return;
         }
 
-        var info = IpsecPacketInfo.Read(frame[offset..], _isEncapsulationPort);
+        ReadOnlySpan<byte> ip = frame[offset..];
+        Describe(record, time, ip, null);
+        if (_reassembler.Add(ip, record.Seconds, record.Nanoseconds, out ReadOnlySpan<byte> datagram) == FragmentOutcome.Reassembled)
+        {
+            Describe(record, time, datagram, string.Create(CultureInfo.InvariantCulture, $" (reassembled from {_reassembler.LastFragmentCount} fragments)"));
+        }
+    }
+
+    private void Describe(in CaptureRecord record, string time, ReadOnlySpan<byte> ip, string? suffix)
+    {
+        var info = IpsecPacketInfo.Read(ip, _isEncapsulationPort);
         if (info.Kind == IpsecPacketKind.Malformed && info.Source.IsEmpty)
         {
-            _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{record.Number} {time} malformed IP len {frame.Length - offset}"));
+            _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{record.Number} {time} malformed IP len {ip.Length}"));
             return;
         }
 
@@ -69,7 +90,7 @@ internal sealed class InspectCommand : ICaptureSink
             IpsecPacketKind.Fragment => $"fragment proto {info.Protocol} len {info.PacketLength}",
             _ => $"proto {info.Protocol} len {info.PacketLength}",
         };
-        _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{record.Number} {time} {source} > {destination} {line}"));
+        _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{record.Number} {time} {source} > {destination} {line}{suffix}"));
         if (info.Kind is IpsecPacketKind.Esp or IpsecPacketKind.EspInUdp or IpsecPacketKind.Ah)
         {
             byte protocol = info.Kind == IpsecPacketKind.Ah ? SaDefinition.AhProtocol : SaDefinition.EspProtocol;
@@ -84,9 +105,17 @@ internal sealed class InspectCommand : ICaptureSink
         }
     }
 
+    /// <summary>Warnings for stderr (frames of unsupported link types).</summary>
+    public void WriteWarnings(TextWriter error) => _frames.WriteWarnings(error);
+
     public void WriteTotals()
     {
-        _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{_records} records, {_order.Count} SPIs"));
+        _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{_frames.Records} records, {_order.Count} SPIs"));
+        string fragments = _reassembler.Statistics.ToString();
+        if (fragments.Length != 0)
+        {
+            _output.WriteLine("outer IP fragments: " + fragments);
+        }
         foreach (Flow flow in _order)
         {
             SequenceTracker t = flow.Tracker;

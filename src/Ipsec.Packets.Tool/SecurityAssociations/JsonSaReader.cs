@@ -40,13 +40,13 @@ internal static class JsonSaReader
                 {
                     if (property.Name != "sas")
                     {
-                        throw new SaFileException(file, "$", property.Name, "unknown field (expected \"sas\")");
+                        throw SaFileException.AtJsonPath(file, "$." + property.Name, "unknown field (expected \"sas\")");
                     }
                 }
 
                 if (!root.TryGetProperty("sas", out root))
                 {
-                    throw new SaFileException(file, "$", "sas", "missing");
+                    throw SaFileException.AtJsonPath(file, "$.sas", "missing");
                 }
 
                 path = "$.sas";
@@ -54,7 +54,7 @@ internal static class JsonSaReader
 
             if (root.ValueKind != JsonValueKind.Array)
             {
-                throw new SaFileException(file, path, "sas", "expected an array of SA objects");
+                throw SaFileException.AtJsonPath(file, path, "expected an array of SA objects");
             }
 
             var result = new List<SaDefinition>();
@@ -67,9 +67,10 @@ internal static class JsonSaReader
 
             if (result.Count == 0)
             {
-                throw new SaFileException(file, path, "sas", "no security association in the file");
+                throw SaFileException.AtJsonPath(file, path, "no security association in the file");
             }
 
+            SaFileChecks.EnsureUnique(result);
             return result;
         }
     }
@@ -106,14 +107,20 @@ internal static class JsonSaReader
             _ => throw reader.Error("mode", $"'{modeText}' is not supported (transport or tunnel)"),
         };
 
+        SaLocation origin = SaLocation.AtPath(file, path);
+        SaLocation encryptionOrigin = origin;
+        SaLocation integrityOrigin = origin;
         EncryptionAlgorithm? encryption = null;
         byte[] encryptionKey = [];
         if (reader.Child("aead", ["name", "key", "icvBits"]) is { } aead)
         {
             string name = aead.RequiredString("name");
             int bits = (int)aead.Number("icvBits", 1024, required: true);
-            encryption = LinuxAlgorithmNames.TryResolveAead(name, bits, out EncryptionAlgorithm? algorithm, out string? problem) ? algorithm : throw aead.Error("name", problem);
+            encryption = LinuxAlgorithmNames.TryResolveAead(name, bits, out EncryptionAlgorithm? algorithm, out string? problem)
+                ? algorithm
+                : throw aead.Error(LinuxAlgorithmNames.IsAeadName(name) ? "icvBits" : "name", problem);
             encryptionKey = aead.Key("key");
+            encryptionOrigin = aead.Location("key");
         }
 
         if (reader.Child("enc", ["name", "key"]) is { } enc)
@@ -126,6 +133,7 @@ internal static class JsonSaReader
             string name = enc.RequiredString("name");
             encryption = LinuxAlgorithmNames.TryResolveCipher(name, out EncryptionAlgorithm? algorithm) ? algorithm : throw enc.Error("name", $"unsupported encryption algorithm '{name}'");
             encryptionKey = enc.Key("key");
+            encryptionOrigin = enc.Location("key");
         }
 
         IntegrityAlgorithm? integrity = null;
@@ -134,8 +142,11 @@ internal static class JsonSaReader
         {
             string name = auth.RequiredString("name");
             int bits = auth.Has("truncBits") ? (int)auth.Number("truncBits", 1024, required: true) : LinuxAlgorithmNames.DefaultTruncationBits(name);
-            integrity = LinuxAlgorithmNames.TryResolveIntegrity(name, bits, out IntegrityAlgorithm? algorithm, out string? problem) ? algorithm : throw auth.Error("name", problem);
+            integrity = LinuxAlgorithmNames.TryResolveIntegrity(name, bits, out IntegrityAlgorithm? algorithm, out string? problem)
+                ? algorithm
+                : throw auth.Error(auth.Has("truncBits") && LinuxAlgorithmNames.DefaultTruncationBits(name) > 0 ? "truncBits" : "name", problem);
             integrityKey = auth.Key("key");
+            integrityOrigin = auth.Location("key");
         }
 
         if (protocol == SaDefinition.EspProtocol)
@@ -150,10 +161,6 @@ internal static class JsonSaReader
                 throw reader.Error("auth", "an AEAD SA takes no separate integrity algorithm");
             }
 
-            if (!encryption.IsAead && integrity is null)
-            {
-                throw reader.Error("auth", $"{encryption.LinuxName} needs \"auth\"");
-            }
         }
         else if (encryption is not null || integrity is null)
         {
@@ -186,10 +193,12 @@ internal static class JsonSaReader
             throw reader.Error("seqHi", "high sequence bits without \"esn\": true");
         }
 
-        return new SaDefinition
+        var definition = new SaDefinition
         {
             File = file,
-            Location = path,
+            Origin = origin,
+            EncryptionOrigin = encryptionOrigin,
+            IntegrityOrigin = integrityOrigin,
             Source = source,
             Destination = destination,
             Protocol = protocol,
@@ -206,6 +215,8 @@ internal static class JsonSaReader
             InboundSequenceNumber = (seqHi << 32) | reader.Number("seq", uint.MaxValue, required: false),
             OutboundSequenceNumber = (oseqHi << 32) | reader.Number("oseq", uint.MaxValue, required: false),
         };
+        definition.Validate();
+        return definition;
     }
 
     /// <summary>Typed access to one JSON object's fields, with errors naming the JSON path.</summary>
@@ -222,7 +233,7 @@ internal static class JsonSaReader
             _element = element;
             if (element.ValueKind != JsonValueKind.Object)
             {
-                throw new SaFileException(file, path, "sa", "expected an object");
+                throw SaFileException.AtJsonPath(file, path, "expected an object");
             }
 
             foreach (JsonProperty property in element.EnumerateObject())
@@ -312,6 +323,8 @@ internal static class JsonSaReader
             return LinuxAlgorithmNames.TryParseKey(text, out byte[]? key) ? key : throw Error(field, "key is not 0x followed by an even number of hex digits");
         }
 
-        public SaFileException Error(string field, string problem) => new(_file, _path, field, problem);
+        public SaLocation Location(string field) => SaLocation.AtPath(_file, _path + "." + field);
+
+        public SaFileException Error(string field, string problem) => SaFileException.AtJsonPath(_file, _path + "." + field, problem);
     }
 }

@@ -35,6 +35,10 @@ internal static class LinuxAlgorithmNames
         return algorithm is not null;
     }
 
+    /// <summary>Whether the name is an AEAD Linux knows (so a refusal is about the ICV length, not the name).</summary>
+    public static bool IsAeadName(string name) =>
+        name is "rfc4106(gcm(aes))" or "rfc4309(ccm(aes))" or "rfc7539esp(chacha20,poly1305)" or "rfc4543(gcm(aes))";
+
     /// <summary>Resolves an <c>enc NAME KEY</c> line.</summary>
     /// <returns><see langword="false"/> when the name is not a supported cipher.</returns>
     public static bool TryResolveCipher(string name, [NotNullWhen(true)] out EncryptionAlgorithm? algorithm)

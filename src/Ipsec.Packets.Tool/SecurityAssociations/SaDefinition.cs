@@ -17,10 +17,41 @@ internal sealed class SaDefinition
     /// <summary>IP protocol number of AH.</summary>
     public const byte AhProtocol = 51;
 
+    private readonly string? _location;
+    private readonly SaLocation? _origin;
+    private readonly SaLocation? _encryptionOrigin;
+    private readonly SaLocation? _integrityOrigin;
+
     public required string File { get; init; }
 
-    /// <summary>Where the SA starts in its file: a line number (xfrm) or a JSON path.</summary>
-    public required string Location { get; init; }
+    /// <summary>Where the SA starts in its file: a line number (xfrm) or a JSON path. Setting it alone (an SA built in code) gives
+    /// <see cref="Origin"/> that text.</summary>
+    public string Location
+    {
+        get => Origin.Where;
+        init => _location = value;
+    }
+
+    /// <summary>Where the SA starts in its file (the readers set it; otherwise made from <see cref="File"/> and <see cref="Location"/>).</summary>
+    public SaLocation Origin
+    {
+        get => _origin ?? new SaLocation(File, 0, _location ?? "?");
+        init => _origin = value;
+    }
+
+    /// <summary>Where the encryption key is (the aead or enc line, or the JSON key's path); <see cref="Origin"/> when not set.</summary>
+    public SaLocation EncryptionOrigin
+    {
+        get => _encryptionOrigin ?? Origin;
+        init => _encryptionOrigin = value;
+    }
+
+    /// <summary>Where the integrity key is (the auth or auth-trunc line, or the JSON key's path); <see cref="Origin"/> when not set.</summary>
+    public SaLocation IntegrityOrigin
+    {
+        get => _integrityOrigin ?? Origin;
+        init => _integrityOrigin = value;
+    }
 
     public required IPAddress Source { get; init; }
 
@@ -67,6 +98,14 @@ internal sealed class SaDefinition
 
     public string ProtocolName => IsEsp ? "esp" : "ah";
 
+    /// <summary>ESP with a cipher and no integrity algorithm (RFC 4303 §3.2 confidentiality-only): packets are not authenticated.</summary>
+    public bool IsConfidentialityOnly => IsEsp && Encryption is { IsAead: false } && Integrity is null;
+
+    /// <summary>What the tool warns about on stderr when it loads this SA, or <see langword="null"/>.</summary>
+    public string? Warning => IsConfidentialityOnly
+        ? $"{EncryptionOrigin}: {this}: encryption without integrity: packets are not authenticated, so a forged or corrupted packet decrypts to garbage instead of failing, and a wrong key shows as bad padding"
+        : null;
+
     /// <summary>The algorithm names as Linux prints them, with ICV bits where Linux shows them.</summary>
     public string AlgorithmDescription
     {
@@ -87,13 +126,52 @@ internal sealed class SaDefinition
         }
     }
 
+    /// <summary>Checks what the library would refuse, in the tool's words, at the line or JSON path of the key concerned.</summary>
+    /// <exception cref="SaFileException">A key of the wrong length, or ESP without encryption and integrity.</exception>
+    public void Validate()
+    {
+        if (Encryption is { } encryption)
+        {
+            int keyBits = (EncryptionKey.Length - encryption.SaltSize) * 8;
+            if (EncryptionKey.Length < encryption.SaltSize || !encryption.IsValidKeySize(keyBits))
+            {
+                var sizes = new System.Text.StringBuilder();
+                ReadOnlySpan<int> bits = encryption.KeySizesInBits;
+                for (int i = 0; i < bits.Length; i++)
+                {
+                    sizes.Append(i == 0 ? string.Empty : i == bits.Length - 1 ? " or " : ", ");
+                    sizes.Append((bits[i] / 8) + encryption.SaltSize);
+                }
+
+                string salt = encryption.SaltSize == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $" (key and {encryption.SaltSize}-byte salt)");
+                throw EncryptionOrigin.Error(EncryptionField, string.Create(CultureInfo.InvariantCulture,
+                    $"the key is {EncryptionKey.Length} bytes; {encryption.LinuxName} takes {sizes} bytes{salt}"));
+            }
+
+            if (IsEsp && encryption == EncryptionAlgorithm.Null && Integrity is null)
+            {
+                throw EncryptionOrigin.Error(EncryptionField, $"{encryption.LinuxName} without an integrity algorithm protects nothing (RFC 4303 §3.2)");
+            }
+        }
+
+        if (Integrity is { } integrity && IntegrityKey.Length != integrity.KeySize)
+        {
+            throw IntegrityOrigin.Error(IntegrityField, string.Create(CultureInfo.InvariantCulture,
+                $"the key is {IntegrityKey.Length} bytes; {integrity.LinuxName} takes {integrity.KeySize}"));
+        }
+    }
+
+    private string EncryptionField => Encryption is { IsAead: true } ? "aead" : "enc";
+
+    private string IntegrityField => "auth";
+
     /// <summary>Builds the SA and its whole-packet processor; the caller disposes it.</summary>
     /// <exception cref="SaFileException">The library refused the SA (key sizes, algorithm combination); the message names the field.</exception>
     public EspProcessor CreateProcessor()
     {
         if (!IsEsp)
         {
-            throw new SaFileException(File, Location, "proto", "AH is not supported by this version of the tool");
+            throw Origin.Error("proto", "AH is not supported by this version of the tool");
         }
 
         EspSecurityAssociation sa;
@@ -114,8 +192,8 @@ internal sealed class SaDefinition
         }
         catch (ArgumentException e)
         {
-            // The library's messages name the option, never the key bytes.
-            throw new SaFileException(File, Location, "spi 0x" + Spi.ToString("x8", CultureInfo.InvariantCulture), FirstLine(e.Message));
+            // Validate() catches what the readers can; the library's messages name the option, never the key bytes.
+            throw Refused(e);
         }
 
         try
@@ -133,7 +211,7 @@ internal sealed class SaDefinition
         catch (ArgumentException e)
         {
             sa.Dispose();
-            throw new SaFileException(File, Location, "src/dst", FirstLine(e.Message));
+            throw Origin.Error("src/dst", LibraryMessage(e));
         }
     }
 
@@ -143,7 +221,7 @@ internal sealed class SaDefinition
     {
         if (IsEsp || Integrity is null)
         {
-            throw new SaFileException(File, Location, "proto", "an AH SA needs proto ah and an auth algorithm");
+            throw Origin.Error("proto", "an AH SA needs proto ah and an auth algorithm");
         }
 
         try
@@ -164,16 +242,44 @@ internal sealed class SaDefinition
         }
         catch (ArgumentException e)
         {
-            throw new SaFileException(File, Location, "spi 0x" + Spi.ToString("x8", CultureInfo.InvariantCulture), FirstLine(e.Message));
+            throw Refused(e);
         }
     }
 
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"{ProtocolName} spi 0x{Spi:x8} {Source} -> {Destination} {(Mode == IpsecMode.Tunnel ? "tunnel" : "transport")} {AlgorithmDescription}{(UdpEncapsulated ? $" espinudp {EncapsulationSourcePort}/{EncapsulationDestinationPort}" : string.Empty)}{(ExtendedSequenceNumbers ? " esn" : string.Empty)}");
 
-    private static string FirstLine(string message)
+    /// <summary>The library's refusal at the line of the key it is about, without the "(Parameter 'options')" it appends.</summary>
+    private SaFileException Refused(ArgumentException e)
     {
+        string message = LibraryMessage(e);
+        if (message.StartsWith("EncryptionKey", StringComparison.Ordinal))
+        {
+            return EncryptionOrigin.Error(EncryptionField, message);
+        }
+
+        if (message.StartsWith("IntegrityKey", StringComparison.Ordinal) || message.StartsWith("Integrity", StringComparison.Ordinal))
+        {
+            return IntegrityOrigin.Error(IntegrityField, message);
+        }
+
+        return Origin.Error("spi 0x" + Spi.ToString("x8", CultureInfo.InvariantCulture), message);
+    }
+
+    private static string LibraryMessage(ArgumentException e)
+    {
+        string message = e.Message;
         int end = message.IndexOfAny(['\r', '\n']);
-        return end < 0 ? message : message[..end];
+        message = end < 0 ? message : message[..end];
+        if (e.ParamName is { } name)
+        {
+            string suffix = $" (Parameter '{name}')";
+            if (message.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                message = message[..^suffix.Length];
+            }
+        }
+
+        return message.TrimEnd();
     }
 }

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 
@@ -14,20 +15,30 @@ internal static class SaFileReader
         {
             text = File.ReadAllText(path);
         }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw SaFileException.ForFile(path, "cannot read the SA file: no such file");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw SaFileException.ForFile(path, "cannot read the SA file: permission denied");
+        }
         catch (IOException e)
         {
-            throw new SaFileException(path, "0", "file", e.Message);
-        }
-        catch (System.UnauthorizedAccessException e)
-        {
-            throw new SaFileException(path, "0", "file", e.Message);
+            throw SaFileException.ForFile(path, "cannot read the SA file: " + ToolText.FirstLine(e.Message));
         }
 
         return Parse(path, text);
     }
 
+    /// <exception cref="SaFileException">The text is not a valid SA file; the message is one line.</exception>
     public static List<SaDefinition> Parse(string file, string text)
     {
+        if (LooksBinary(text))
+        {
+            throw SaFileException.ForFile(file, "not an SA file: binary data (expected the text of `ip xfrm state` or JSON)");
+        }
+
         string trimmed = text.TrimStart();
         if (trimmed.StartsWith('{') || trimmed.StartsWith('['))
         {
@@ -36,5 +47,20 @@ internal static class SaFileReader
 
         using var reader = new StringReader(text);
         return XfrmStateReader.Parse(file, reader);
+    }
+
+    /// <summary>A NUL, or control characters other than tab, line breaks and form feed, in the first 4 KiB.</summary>
+    private static bool LooksBinary(string text)
+    {
+        ReadOnlySpan<char> head = text.AsSpan(0, Math.Min(text.Length, 4096));
+        foreach (char c in head)
+        {
+            if (c < 0x20 && c is not ('\t' or '\n' or '\r' or '\f'))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

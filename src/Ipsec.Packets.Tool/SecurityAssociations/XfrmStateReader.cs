@@ -63,6 +63,7 @@ internal static class XfrmStateReader
             throw new SaFileException(file, "1", "src", "no security association in the file");
         }
 
+        SaFileChecks.EnsureUnique(result);
         return result;
     }
 
@@ -132,7 +133,7 @@ internal static class XfrmStateReader
         private byte _protocol;
         private int _protocolLine;
         private uint? _spi;
-        private IpsecMode _mode = IpsecMode.Transport;
+        private IpsecMode? _mode;
         private int _replayWindow;
         private int _esnReplayWindow;
         private bool _esn;
@@ -234,10 +235,6 @@ internal static class XfrmStateReader
                     throw new SaFileException(file, _authLine.ToString(CultureInfo.InvariantCulture), "auth", "an AEAD SA takes no separate integrity algorithm");
                 }
 
-                if (!_encryption.IsAead && _integrity is null)
-                {
-                    throw new SaFileException(file, _encLine.ToString(CultureInfo.InvariantCulture), "auth", $"{_encryption.LinuxName} needs an 'auth' or 'auth-trunc' line");
-                }
             }
             else
             {
@@ -252,20 +249,30 @@ internal static class XfrmStateReader
                 }
             }
 
+            if (_mode is not IpsecMode mode)
+            {
+                // `ip xfrm state` always prints the mode; guessing transport would decrypt tunnel packets into nonsense.
+                throw new SaFileException(file, _protocolLine.ToString(CultureInfo.InvariantCulture), "mode", "missing: the proto line needs 'mode transport' or 'mode tunnel'");
+            }
+
             if (!_esn && (_seqHi != 0 || _oseqHi != 0))
             {
                 throw new SaFileException(file, location, "seq-hi", "high sequence bits without 'flag esn'");
             }
 
-            return new SaDefinition
+            var origin = SaLocation.AtLine(file, startLine);
+            int encryptionLine = Math.Max(_encLine, _aeadLine);
+            var sa = new SaDefinition
             {
                 File = file,
-                Location = location,
+                Origin = origin,
+                EncryptionOrigin = encryptionLine == 0 ? origin : SaLocation.AtLine(file, encryptionLine),
+                IntegrityOrigin = _authLine == 0 ? origin : SaLocation.AtLine(file, _authLine),
                 Source = _source!,
                 Destination = _destination!,
                 Protocol = _protocol,
                 Spi = spi,
-                Mode = _mode,
+                Mode = mode,
                 ReplayWindowSize = Math.Max(_replayWindow, _esnReplayWindow),
                 ExtendedSequenceNumbers = _esn,
                 Encryption = _encryption,
@@ -277,6 +284,8 @@ internal static class XfrmStateReader
                 InboundSequenceNumber = (_seqHi << 32) | _seq,
                 OutboundSequenceNumber = (_oseqHi << 32) | _oseq,
             };
+            sa.Validate();
+            return sa;
         }
 
         private static IPAddress Address(LineCursor cursor, int index, string field)

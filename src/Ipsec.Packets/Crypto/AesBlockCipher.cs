@@ -15,7 +15,7 @@ internal abstract class AesBlockCipher : IDisposable, IKeyMaterialOwner
     {
         AesCore.AesNi => new AesNiBlockCipher(key),
         AesCore.ArmAes => new AesArmBlockCipher(key),
-        _ => new AesSoftwareBlockCipher(key),
+        _ => new AesBitslicedBlockCipher(key),
     };
 
     /// <summary>True for an implementation on AES instructions (AES-NI or ARMv8 AES).</summary>

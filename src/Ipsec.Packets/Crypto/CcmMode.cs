@@ -45,6 +45,7 @@ internal static class CcmMode
         Span<byte> buffer = stackalloc byte[16];
         (mac ^ aes.EncryptBlock(a0)).CopyTo(buffer);
         buffer.Slice(0, tag.Length).CopyTo(tag);
+        CryptographicOperations.ZeroMemory(buffer);
     }
 
     public static bool TryOpen(
@@ -64,7 +65,9 @@ internal static class CcmMode
         Vector128<byte> mac = Mac(aes, nonce, tag.Length, aadHead, aadTail, ciphertext, false);
         Span<byte> expected = stackalloc byte[16];
         (mac ^ aes.EncryptBlock(CounterBlock(nonce, 0))).CopyTo(expected);
-        if (!CryptographicOperations.FixedTimeEquals(expected.Slice(0, tag.Length), tag))
+        bool valid = CryptographicOperations.FixedTimeEquals(expected.Slice(0, tag.Length), tag);
+        CryptographicOperations.ZeroMemory(expected);
+        if (!valid)
         {
             return false;
         }

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Security.Cryptography;
+using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets.Crypto;
 
@@ -86,7 +87,7 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
             BlockPadding.AbsorbPadded(ref shortMac, ciphertext, default, default);
             MacTail(ref shortMac, (long)aadHead.Length + aadTail.Length, ciphertext.Length, tag);
             CryptographicOperations.ZeroMemory(keyStream);
-            shortMac = default;
+            SecretScrub.Clear(ref shortMac);
             return;
         }
 
@@ -95,7 +96,8 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
         ChaCha20.Xor(ref state, plaintext, ciphertext);
         BlockPadding.AbsorbPadded(ref mac, ciphertext, default, default);
         MacTail(ref mac, (long)aadHead.Length + aadTail.Length, ciphertext.Length, tag);
-        state = default;
+        SecretScrub.Clear(ref state);
+        SecretScrub.Clear(ref mac);
     }
 
     public override bool TryOpen(
@@ -112,7 +114,7 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
             BlockPadding.AbsorbPadded(ref shortMac, aadHead, aadTail, default);
             BlockPadding.AbsorbPadded(ref shortMac, ciphertext, default, default);
             MacTail(ref shortMac, (long)aadHead.Length + aadTail.Length, ciphertext.Length, expected);
-            shortMac = default;
+            SecretScrub.Clear(ref shortMac);
             bool verified = tag.Length == 16 && CryptographicOperations.FixedTimeEquals(expected, tag);
             if (verified)
             {
@@ -134,7 +136,9 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
             ChaCha20.Xor(ref state, ciphertext, plaintext);
         }
 
-        state = default;
+        SecretScrub.Clear(ref state);
+        SecretScrub.Clear(ref mac);
+        CryptographicOperations.ZeroMemory(expected);
         return ok;
     }
 

@@ -1,9 +1,7 @@
 using System;
 using System.Buffers.Binary;
-using System.Security.Cryptography;
+using System.Runtime.Intrinsics;
 using Ipsec.Packets.Internal;
-using Org.BouncyCastle.Crypto;
-using Org.BouncyCastle.Crypto.Parameters;
 
 namespace Ipsec.Packets.Crypto;
 
@@ -12,7 +10,7 @@ internal static class CmacSubkeys
 {
     /// <summary>
     /// Derives L = AES-K(0^128), K1 = L doubled and K2 = K1 doubled in GF(2^128) (x^128 + x^7 + x^2 + x + 1).
-    /// K1 whitens a whole last block, K2 a padded one.
+    /// K1 whitens a whole last block, K2 a padded one. The temporary AES schedule is zeroed before returning.
     /// </summary>
     public static void Derive(ReadOnlySpan<byte> key, Span<byte> k1, Span<byte> k2)
     {
@@ -21,14 +19,16 @@ internal static class CmacSubkeys
             ThrowHelper.ThrowArgument($"AES-CMAC requires a 16-byte key; got {key.Length} bytes.", nameof(key));
         }
 
-        IBlockCipher engine = AesUtilities.CreateEngine();
-        engine.Init(true, new KeyParameter(key));
-        Span<byte> l = stackalloc byte[IntegrityCbcMacContext.BlockSize];
-        l.Clear();
-        engine.ProcessBlock(l, l);
-        Double(l, k1);
+        using AesBlockCipher aes = AesBlockCipher.Create(key);
+        Derive(aes, k1, k2);
+    }
+
+    /// <summary>Derives K1 and K2 with an AES already keyed with K.</summary>
+    public static void Derive(AesBlockCipher aes, Span<byte> k1, Span<byte> k2)
+    {
+        aes.EncryptBlock(Vector128<byte>.Zero).CopyTo(k1);
+        Double(k1, k1);
         Double(k1, k2);
-        CryptographicOperations.ZeroMemory(l);
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ internal abstract class GhashKey : IDisposable, IKeyMaterialOwner
     {
         CarrylessMultiply.Pclmulqdq => new GhashClmul(h),
         CarrylessMultiply.Pmull => new GhashPmull(h),
-        _ => new GhashTable(h),
+        _ => new GhashPortable(h),
     };
 
     /// <summary>Which carry-less multiply this key runs on; the portable one unless overridden.</summary>

@@ -3,8 +3,6 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
 using Ipsec.Packets.Internal;
-using Org.BouncyCastle.Crypto;
-using Org.BouncyCastle.Crypto.Parameters;
 
 namespace Ipsec.Packets.Crypto;
 
@@ -28,9 +26,9 @@ namespace Ipsec.Packets.Crypto;
 /// CMAC: cipher key K, complete subkey K1, incomplete subkey K2 (doublings of E_K(0^128)).
 /// </para>
 /// <para>
-/// Each context owns one BouncyCastle AES engine keyed once at construction: <see cref="AesUtilities.CreateEngine"/>
-/// returns the AES-NI engine on x86/x64 (constant time) and the portable table-based engine elsewhere.
-/// Not thread-safe; the owning transform pools contexts.
+/// The contexts of one transform share its <see cref="AesBlockCipher"/> (AES-NI where present, otherwise the
+/// constant-time bitsliced AES), which is thread-safe and keyed once. A context is not thread-safe; the owning
+/// transform pools contexts.
 /// </para>
 /// </remarks>
 internal sealed class IntegrityCbcMacContext : PooledIntegrityContext
@@ -38,7 +36,7 @@ internal sealed class IntegrityCbcMacContext : PooledIntegrityContext
     /// <summary>The AES block size in bytes.</summary>
     public const int BlockSize = 16;
 
-    private readonly IBlockCipher _engine = AesUtilities.CreateEngine();
+    private readonly AesBlockCipher _aes;
     private readonly IntegrityTransform? _owner;
     private readonly byte[] _subkeys;
     private readonly int _icvSize;
@@ -50,18 +48,18 @@ internal sealed class IntegrityCbcMacContext : PooledIntegrityContext
     private bool _dirty;
 
     /// <param name="owner">The transform that pools this context (checked by its Return), or null for a standalone context.</param>
-    /// <param name="cipherKey">The 16-octet AES key of the CBC chain.</param>
+    /// <param name="aes">The AES keyed with the CBC chain's key, owned (and disposed) by the owner.</param>
     /// <param name="subkeys">
     /// The complete-block subkey (octets 0..15) followed by the incomplete-block subkey (octets 16..31). The array is
     /// shared with (and zeroed by) the owner, not copied.
     /// </param>
     /// <param name="icvSize">The number of leftmost MAC octets <see cref="Finish"/> writes (1..16).</param>
-    public IntegrityCbcMacContext(IntegrityTransform? owner, ReadOnlySpan<byte> cipherKey, byte[] subkeys, int icvSize)
+    public IntegrityCbcMacContext(IntegrityTransform? owner, AesBlockCipher aes, byte[] subkeys, int icvSize)
     {
         _owner = owner;
+        _aes = aes;
         _subkeys = subkeys;
         _icvSize = icvSize;
-        _engine.Init(true, new KeyParameter(cipherKey));
     }
 
     /// <summary>The transform whose pool owns this context.</summary>
@@ -139,21 +137,13 @@ internal sealed class IntegrityCbcMacContext : PooledIntegrityContext
         }
     }
 
-    /// <summary>Zeroes the chaining state and replaces the engine's key schedule with that of an all-zero key.</summary>
-    public override void Release() => Clear();
-
-    /// <summary>Wipes the chaining state and re-keys the engine with zeros.</summary>
-    public void Clear()
-    {
-        Reset();
-        _engine.Init(true, new KeyParameter(new byte[BlockSize]));
-    }
+    /// <summary>Zeroes the chaining state (the owner disposes the shared AES schedule).</summary>
+    public override void Release() => Reset();
 
     private void ChainBlock(ReadOnlySpan<byte> block)
     {
         Span<byte> chain = _chain;
-        Xor(chain, block);
-        _engine.ProcessBlock(chain, chain);
+        _aes.EncryptBlock(Vector128.Create((ReadOnlySpan<byte>)chain) ^ Vector128.Create(block.Slice(0, BlockSize))).CopyTo(chain);
     }
 
     private void Reset()

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Security.Cryptography;
 using Ipsec.Packets.Internal;
 
@@ -9,14 +10,15 @@ namespace Ipsec.Packets.Crypto;
 /// (<see cref="IntegrityCbcMacContext"/>), truncated to the algorithm's ICV size.
 /// </summary>
 /// <remarks>
-/// The AES key schedule is built once per pooled context at construction. The transform keeps only the two
-/// 16-octet whitening subkeys, zeroed by <see cref="IntegrityTransform.Dispose"/>; the engines' key schedules are replaced with that
-/// of an all-zero key (BouncyCastle gives no way to wipe the replaced round-key arrays, which are left to the GC).
-/// <see cref="IntegrityTransform.Dispose"/> must not race with calls in progress.
+/// The AES key schedule is built once, at construction, by <see cref="AesBlockCipher.Create"/> (AES-NI or the
+/// constant-time bitsliced AES) and shared by the pooled contexts. The transform keeps that schedule and the two
+/// 16-octet whitening subkeys, all zeroed by <see cref="IntegrityTransform.Dispose"/>, which must not race with calls in
+/// progress.
 /// </remarks>
-internal sealed class IntegrityCbcMacTransform : PooledIntegrityTransform<IntegrityCbcMacContext>
+internal sealed class IntegrityCbcMacTransform : PooledIntegrityTransform<IntegrityCbcMacContext>, IKeyMaterialOwner
 {
     private readonly byte[] _subkeys;
+    private readonly AesBlockCipher _aes;
 
     /// <param name="name">The IKEv2 transform name, for messages and <see cref="object.ToString"/>.</param>
     /// <param name="cipherKey">The 16-octet AES key of the CBC chain (XCBC: K1; CMAC: K).</param>
@@ -33,16 +35,14 @@ internal sealed class IntegrityCbcMacTransform : PooledIntegrityTransform<Integr
         completeSubkey.CopyTo(_subkeys);
         incompleteSubkey.CopyTo(_subkeys.AsSpan(IntegrityCbcMacContext.BlockSize));
 
-        // The pool factory runs only here; the cipher key copy exists just for its duration.
-        byte[] key = cipherKey.ToArray();
-        try
+        if (cipherKey.Length != IntegrityCbcMacContext.BlockSize)
         {
-            FillPool(() => new IntegrityCbcMacContext(this, key, _subkeys, icvSize));
+            ThrowHelper.ThrowArgument($"{name} requires a 16-byte key; got {cipherKey.Length} bytes.", nameof(cipherKey));
         }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(key);
-        }
+
+        _aes = AesBlockCipher.Create(cipherKey);
+        AesBlockCipher aes = _aes;
+        FillPool(() => new IntegrityCbcMacContext(this, aes, _subkeys, icvSize));
     }
 
     /// <summary>Creates AES-XCBC-MAC truncated to <paramref name="icvSize"/> bytes from a 16-octet key (RFC 3566 §4).</summary>
@@ -78,6 +78,23 @@ internal sealed class IntegrityCbcMacTransform : PooledIntegrityTransform<Integr
     /// <summary>The key material this object keeps (the two whitening subkeys); all zero after <see cref="IntegrityTransform.Dispose"/>.</summary>
     internal ReadOnlySpan<byte> RetainedKeyMaterial => _subkeys;
 
+    /// <summary>True when the AES-NI path is in use.</summary>
+    internal bool IsHardware => _aes.IsHardware;
+
+    /// <summary>The AES core in use.</summary>
+    internal AesCore AesCore => _aes.Core;
+
     /// <inheritdoc />
-    protected override void ReleaseKeys() => CryptographicOperations.ZeroMemory(_subkeys);
+    public void AppendKeyArrays(List<Array> arrays)
+    {
+        _aes.AppendKeyArrays(arrays);
+        arrays.Add(_subkeys);
+    }
+
+    /// <inheritdoc />
+    protected override void ReleaseKeys()
+    {
+        CryptographicOperations.ZeroMemory(_subkeys);
+        _aes.Dispose();
+    }
 }

@@ -111,7 +111,8 @@ internal static class Prf
     /// <summary>Runs the whitened CBC-MAC once, then zeroes <paramref name="subkeys"/> and the context.</summary>
     private static void Mac(ReadOnlySpan<byte> cipherKey, byte[] subkeys, ReadOnlySpan<byte> data, Span<byte> destination)
     {
-        var context = new IntegrityCbcMacContext(null, cipherKey, subkeys, AesOutputSize);
+        AesBlockCipher aes = AesBlockCipher.Create(cipherKey);
+        var context = new IntegrityCbcMacContext(null, aes, subkeys, AesOutputSize);
         try
         {
             context.Append(data);
@@ -119,7 +120,8 @@ internal static class Prf
         }
         finally
         {
-            context.Clear();
+            context.Release();
+            aes.Dispose();
             CryptographicOperations.ZeroMemory(subkeys);
         }
     }

@@ -1,7 +1,6 @@
 using System;
+using System.Runtime.Intrinsics;
 using Ipsec.Packets.Internal;
-using Org.BouncyCastle.Crypto;
-using Org.BouncyCastle.Crypto.Parameters;
 
 namespace Ipsec.Packets.Crypto;
 
@@ -10,7 +9,8 @@ internal static class XcbcKeys
 {
     /// <summary>
     /// Derives K1 = AES-K(0x01 x 16), K2 = AES-K(0x02 x 16) and K3 = AES-K(0x03 x 16) from the 16-octet key K.
-    /// K1 keys the CBC chain; K2 whitens a whole last block, K3 a padded one.
+    /// K1 keys the CBC chain; K2 whitens a whole last block, K3 a padded one. The temporary AES schedule is zeroed
+    /// before returning.
     /// </summary>
     public static void Derive(ReadOnlySpan<byte> key, Span<byte> k1, Span<byte> k2, Span<byte> k3)
     {
@@ -19,17 +19,9 @@ internal static class XcbcKeys
             ThrowHelper.ThrowArgument($"AES-XCBC-MAC requires a 16-byte key; got {key.Length} bytes.", nameof(key));
         }
 
-        IBlockCipher engine = AesUtilities.CreateEngine();
-        engine.Init(true, new KeyParameter(key));
-        Encrypt(engine, 0x01, k1);
-        Encrypt(engine, 0x02, k2);
-        Encrypt(engine, 0x03, k3);
-    }
-
-    private static void Encrypt(IBlockCipher engine, byte constant, Span<byte> destination)
-    {
-        Span<byte> block = stackalloc byte[IntegrityCbcMacContext.BlockSize];
-        block.Fill(constant);
-        engine.ProcessBlock(block, destination);
+        using AesBlockCipher aes = AesBlockCipher.Create(key);
+        aes.EncryptBlock(Vector128.Create((byte)0x01)).CopyTo(k1);
+        aes.EncryptBlock(Vector128.Create((byte)0x02)).CopyTo(k2);
+        aes.EncryptBlock(Vector128.Create((byte)0x03)).CopyTo(k3);
     }
 }

@@ -101,6 +101,19 @@ public class CryptoEnginePathTests
 
     [TestCase(Engine.Hardware)]
     [TestCase(Engine.Software)]
+    public void CmacAndXcbcRunOnTheChosenAes(Engine engine)
+    {
+        using IntegrityTransform cmac = EngineScope.Create(engine, () => IntegrityFactory.Create(IntegrityAlgorithm.AesCmac96, KeyMaterial(16)));
+        using IntegrityTransform xcbc = EngineScope.Create(engine, () => IntegrityFactory.Create(IntegrityAlgorithm.AesXcbc96, KeyMaterial(16)));
+        Assert.Multiple(() =>
+        {
+            Assert.That(((IntegrityCbcMacTransform)cmac).AesCore, Is.EqualTo(ExpectedFor(engine).Aes));
+            Assert.That(((IntegrityCbcMacTransform)xcbc).AesCore, Is.EqualTo(ExpectedFor(engine).Aes));
+        });
+    }
+
+    [TestCase(Engine.Hardware)]
+    [TestCase(Engine.Software)]
     public void AhGmacRunsOnTheChosenAesAndGhash(Engine engine)
     {
         using AhGmac gmac = EngineScope.Create(engine, () => new AhGmac(KeyMaterial(16 + AhGmac.SaltSize)));

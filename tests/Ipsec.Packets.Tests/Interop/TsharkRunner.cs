@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
-using NUnit.Framework;
 
 namespace Ipsec.Packets.Tests.Interop;
 
@@ -14,20 +13,9 @@ public static class TsharkRunner
 {
     public const string Tshark = "/usr/bin/tshark";
 
-    public static void RequireTshark()
-    {
-        if (File.Exists(Tshark))
-        {
-            return;
-        }
-
-        if (Environment.GetEnvironmentVariable("CI") == "true")
-        {
-            Assert.Fail("tshark not found (.ci/run installs it)");
-        }
-
-        Assert.Ignore("tshark not found; install tshark to run this test");
-    }
+    /// <summary>Runs, ignores or fails the test as <see cref="InteropPrerequisite"/> decides for tshark.</summary>
+    public static void RequireTshark() =>
+        InteropPrerequisite.Require("tshark", File.Exists(Tshark) ? null : $"{Tshark} not found", "install tshark to run these tests");
 
     /// <summary>Runs tshark with <c>WIRESHARK_CONFIG_DIR</c> set to <paramref name="configDirectory"/>.</summary>
     public static (int ExitCode, string Output, string Error) Run(string configDirectory, IEnumerable<string> arguments)

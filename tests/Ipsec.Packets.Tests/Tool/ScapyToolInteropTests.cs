@@ -8,7 +8,8 @@ namespace Ipsec.Packets.Tests.Tool;
 
 /// <summary>
 /// The tool against Scapy: Scapy encrypts packets and writes them with wrpcap (Ethernet pcap), the tool decrypts them;
-/// the tool encrypts a capture, Scapy's rdpcap reads it and Scapy decrypts every packet.
+/// the tool encrypts a capture, Scapy's rdpcap reads it and Scapy decrypts every packet; Scapy fragments large ESP-in-UDP
+/// (IPv4) and tunnelled IPv6 ESP packets, the tool reassembles and decrypts them.
 /// </summary>
 [TestFixture]
 public class ScapyToolInteropTests
@@ -39,7 +40,40 @@ public class ScapyToolInteropTests
             return IP(bytes(p))
 
         mode, kind = sys.argv[1], sys.argv[2]
-        if mode == 'make':
+        if mode == 'fragments':
+            # Large packets through Scapy's own ESP, then Scapy's own fragmentation (IPv4: fragment; IPv6: fragment6),
+            # the fragments of odd packets reversed.
+            from scapy.layers.inet import fragment
+            from scapy.layers.inet6 import IPv6, IPv6ExtHdrFragment, fragment6
+            v6 = kind == 'gcm-tunnel-v6'
+            if v6:
+                s = SecurityAssociation(ESP, spi=0xc0de, crypt_algo='AES-GCM',
+                    crypt_key=bytes.fromhex('000102030405060708090a0b0c0d0e0f10111213'),
+                    tunnel_header=IPv6(src='2001:db8::1', dst='2001:db8::2'))
+            else:
+                s = sa('gcm-natt')
+            plain = [IP(bytes(IP(src='10.0.0.1', dst='10.0.0.2') / UDP(sport=1000 + i, dport=53) / Raw(bytes((i + j) % 256 for j in range(2000 + i * 900))))) for i in range(6)]
+            frames = []
+            for i, p in enumerate(plain):
+                if v6:
+                    q = IPv6(bytes(s.encrypt(p)))
+                    q = IPv6(bytes(IPv6(src=q.src, dst=q.dst, hlim=q.hlim) / IPv6ExtHdrFragment(id=0x100 + i) / q.payload))
+                    pieces = fragment6(q, 1280)
+                else:
+                    q = fix(s.encrypt(p))
+                    q.id = 0x100 + i
+                    del q.chksum
+                    pieces = fragment(IP(bytes(q)), fragsize=1480)
+                if i % 2 == 1:
+                    pieces = list(reversed(pieces))
+                for f in pieces:
+                    e = Ether(src='02:00:00:00:00:01', dst='02:00:00:00:00:02', type=0x86dd if v6 else 0x0800) / f
+                    e.time = 1700000000 + i
+                    frames.append(e)
+            wrpcap(sys.argv[3], frames)
+            with open(sys.argv[4], 'w') as f:
+                f.write('\n'.join(bytes(p).hex() for p in plain))
+        elif mode == 'make':
             plain = [IP(src='192.0.2.1' if kind == 'cbc-transport' else '10.0.0.1', dst='192.0.2.2' if kind == 'cbc-transport' else '10.0.0.2')
                      / UDP(sport=1000 + i, dport=53) / Raw(bytes(range(i * 7 % 256)) * 2) for i in range(20)]
             plain = [IP(bytes(p)) for p in plain]
@@ -98,6 +132,35 @@ public class ScapyToolInteropTests
                 Assert.That(decrypted[i].Record.Seconds, Is.EqualTo(1_700_000_000 + i / 4));
                 Assert.That(decrypted[i].Record.Nanoseconds, Is.EqualTo((uint)(i % 4 * 250_000_000)));
             }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [TestCase("gcm-natt", 2)]
+    [TestCase("gcm-tunnel-v6", 2)]
+    public void ToolReassemblesAndDecryptsScapyFragments(string kind, int minimumFragmentsPerPacket)
+    {
+        PythonRunner.RequireScapy();
+        string dir = ToolRunner.TempDirectory();
+        try
+        {
+            string sa = Path.Combine(dir, "sa.txt");
+            File.WriteAllText(sa, kind == "gcm-natt"
+                ? SaText(kind)
+                : "src 2001:db8::1 dst 2001:db8::2\n\tproto esp spi 0x0000c0de reqid 1 mode tunnel\n" + Gcm);
+            (int code, _, string error) = Python("fragments", kind, Path.Combine(dir, "scapy.pcap"), Path.Combine(dir, "plain.hex"));
+            Assert.That(code, Is.Zero, error);
+
+            var run = ToolRunner.Run("decrypt", "--strict", "--sa", sa, Path.Combine(dir, "scapy.pcap"), Path.Combine(dir, "dec.pcap"));
+            Assert.That(run.ExitCode, Is.Zero, run.Error);
+            Assert.That(run.Error, Does.Contain(": 6 decrypted\n").And.Contain(", 6 datagrams reassembled, 0 not reassembled\n"));
+            Assert.That(ToolEndToEndTests.ReadCapture(Path.Combine(dir, "scapy.pcap")), Has.Count.AtLeast(6 * minimumFragmentsPerPacket));
+            string[] expected = File.ReadAllText(Path.Combine(dir, "plain.hex")).Split('\n');
+            List<(CaptureRecord Record, byte[] Bytes)> decrypted = ToolEndToEndTests.ReadCapture(Path.Combine(dir, "dec.pcap"));
+            Assert.That(decrypted.ConvertAll(r => System.Convert.ToHexStringLower(r.Bytes)), Is.EqualTo(expected));
         }
         finally
         {

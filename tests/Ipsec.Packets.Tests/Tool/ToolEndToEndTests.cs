@@ -198,12 +198,13 @@ public class ToolEndToEndTests
         var lenient = ToolRunner.Run("decrypt", "--sa", PathOf("sa.txt"), PathOf("mixed.pcap"), PathOf("dec.pcap"));
         Assert.That(lenient.ExitCode, Is.Zero);
         Assert.That(lenient.Error, Does.Contain(": 3 decrypted, 1 replayed, 1 authentication failed\n"));
-        Assert.That(lenient.Error, Does.Contain("9 records, 3 written: 1 unknown SPI, 0 malformed, 1 fragments, 1 non-IPsec dropped, 0 passed through, 1 not IP"));
+        Assert.That(lenient.Error, Does.Contain("9 records, 3 written: 1 unknown SPI, 0 malformed, 1 non-IPsec dropped, 0 passed through, 1 not IP, 0 unsupported link type\n"));
+        Assert.That(lenient.Error, Does.Contain("outer IP fragments: 1 fragments, 0 datagrams reassembled, 1 not reassembled (1 malformed or truncated fragments)\n"));
         Assert.That(ReadCapture(PathOf("dec.pcap")), Has.Count.EqualTo(3));
 
         var strict = ToolRunner.Run("decrypt", "--strict", "--pass-through", "--sa", PathOf("sa.txt"), PathOf("mixed.pcap"), PathOf("dec2.pcap"));
         Assert.That(strict.ExitCode, Is.EqualTo(1));
-        Assert.That(strict.Error, Does.Contain("4 written: 1 unknown SPI, 0 malformed, 1 fragments, 0 non-IPsec dropped, 1 passed through, 1 not IP"));
+        Assert.That(strict.Error, Does.Contain("4 written: 1 unknown SPI, 0 malformed, 0 non-IPsec dropped, 1 passed through, 1 not IP, 0 unsupported link type\n"));
         List<(CaptureRecord Record, byte[] Bytes)> passed = ReadCapture(PathOf("dec2.pcap"));
         Assert.That(passed[2].Record.Seconds, Is.EqualTo(6), "input order kept");
         Assert.That(passed[2].Bytes, Is.EqualTo(CaptureBuilder.IPv4Udp("10.9.9.9", "10.8.8.8", 5, 6, [1, 2, 3])));
@@ -368,19 +369,24 @@ public class ToolEndToEndTests
         Assert.That(chosen.Error, Does.Contain("esp spi 0x0000c0df"));
     }
 
-    [TestCase(new string[0], "missing command")]
-    [TestCase(new[] { "frobnicate" }, "unknown command 'frobnicate'")]
-    [TestCase(new[] { "decrypt", "in", "out" }, "decrypt needs --sa SAFILE")]
-    [TestCase(new[] { "decrypt", "--sa" }, "--sa needs a value")]
-    [TestCase(new[] { "inspect", "a", "b" }, "inspect takes one INPUT")]
-    [TestCase(new[] { "encrypt", "--sa", "s", "--spi", "xyz", "a", "b" }, "--spi: 'xyz' is not a 32-bit hexadecimal SPI")]
-    [TestCase(new[] { "inspect", "--strict", "a" }, "--pass-through and --strict apply to decrypt")]
+    [TestCase(new string[0], "Required command was not provided. See 'ipsec-packets --help'.")]
+    [TestCase(new[] { "frobnicate" }, "unrecognized command or argument 'frobnicate'. See 'ipsec-packets --help'.")]
+    [TestCase(new[] { "decrpyt", "--sa", "s", "a", "b" }, "unrecognized command or argument 'decrpyt'. Did you mean 'decrypt'? See 'ipsec-packets --help'.")]
+    [TestCase(new[] { "decrypt", "in", "out" }, "Option '--sa' is required. See 'ipsec-packets decrypt --help'.")]
+    [TestCase(new[] { "decrypt", "--sa" }, "Required argument missing for option: '--sa'.")]
+    [TestCase(new[] { "decrypt", "--sa", "s", "--stirct", "a", "b" }, "unknown option '--stirct'. Did you mean '--strict'? See 'ipsec-packets decrypt --help'.")]
+    [TestCase(new[] { "inspect", "a", "b" }, "unrecognized command or argument 'b'. See 'ipsec-packets inspect --help'.")]
+    [TestCase(new[] { "encrypt", "--sa", "s", "--spi", "xyz", "a", "b" }, "--spi: 'xyz' is not a 32-bit hexadecimal SPI. See 'ipsec-packets encrypt --help'.")]
+    [TestCase(new[] { "inspect", "--strict", "a" }, "unknown option '--strict'.")]
+    [TestCase(new[] { "encrypt", "--sa", "s", "--pass-through", "a", "b" }, "unknown option '--pass-through'.")]
+    [TestCase(new[] { "inspect", "--export-wireshark", "k", "a" }, "--export-wireshark needs --sa SAFILE.")]
     [TestCase(new[] { "inspect", "--bogus", "a" }, "unknown option '--bogus'")]
     public void UsageErrors_ExitTwo(string[] args, string expected)
     {
         var run = ToolRunner.Run(args);
         Assert.That(run.ExitCode, Is.EqualTo(2));
         Assert.That(run.Error, Does.StartWith("ipsec-packets: " + expected));
+        Assert.That(run.Error.TrimEnd('\n'), Does.Not.Contain("\n"), "one line");
     }
 
     private sealed class Sink : ICaptureSink

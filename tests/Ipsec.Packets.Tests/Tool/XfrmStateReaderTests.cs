@@ -187,7 +187,6 @@ public class XfrmStateReaderTests
     [TestCase(Head + Proto + "\taead rfc4106(gcm(aes)) 0x5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec 128\n", "sa.txt:3: aead: key is not 0x")]
     [TestCase(Head + Proto + "\taead rfc4106(gcm(aes)) 0x5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7\n", "sa.txt:3: aead: value missing")]
     [TestCase(Head + Proto + "\tenc blowfish 0x5ec7e75ec7e75ec7e75ec7e75ec7e75e\n", "sa.txt:3: enc: unsupported encryption algorithm 'blowfish'")]
-    [TestCase(Head + Proto + "\tenc cbc(aes) 0x5ec7e75ec7e75ec7e75ec7e75ec7e75e\n", "sa.txt:3: auth: cbc(aes) needs an 'auth' or 'auth-trunc' line")]
     [TestCase(Head + Proto + "\tenc cbc(aes) 0x5ec7e75ec7e75ec7e75ec7e75ec7e75e\n\tauth hmac(sha256) 0x5ec7e75ec7e75ec7e75ec7e75ec7e75e5ec7e75ec7e75ec7e75ec7e75ec7e75e\n", "sa.txt:4: auth: truncation to 96 bits is not supported for hmac(sha256) (only 128)")]
     [TestCase(Head + Proto + "\tenc cbc(aes) 0x5ec7e75ec7e75ec7e75ec7e75ec7e75e\n\tauth-trunc hmac(whirlpool) 0x5ec7e7 128\n", "sa.txt:4: auth-trunc: unsupported integrity algorithm 'hmac(whirlpool)'")]
     [TestCase(Head + Proto + Gcm + "\tauth-trunc hmac(sha1) 0x5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7 96\n", "sa.txt:4: auth: an AEAD SA takes no separate integrity algorithm")]
@@ -208,12 +207,10 @@ public class XfrmStateReaderTests
     }
 
     [Test]
-    public void WrongKeySize_NamesTheSaWithoutTheKey()
+    public void WrongKeySize_NamesTheKeysLineWithoutTheKey()
     {
-        SaDefinition sa = SaFileReader.Parse("sa.txt", Head + Proto + "\taead rfc4106(gcm(aes)) 0x5ec7e75ec7e75ec7 128\n")[0];
-        var error = Assert.Throws<SaFileException>(() => sa.CreateProcessor().Dispose());
-        Assert.That(error!.Message, Does.StartWith("sa.txt:1: spi 0x00001000: "));
-        Assert.That(error.Message, Does.Not.Contain("5ec7e7"));
+        var error = Assert.Throws<SaFileException>(() => SaFileReader.Parse("sa.txt", Head + Proto + "\taead rfc4106(gcm(aes)) 0x5ec7e75ec7e75ec7 128\n"));
+        Assert.That(error!.Message, Is.EqualTo("sa.txt:3: aead: the key is 8 bytes; rfc4106(gcm(aes)) takes 20, 28 or 36 bytes (key and 4-byte salt)"));
     }
 
     [Test]

@@ -47,6 +47,27 @@ public class MacVectorTests
         Assert.That(Convert.ToHexStringLower(actual), Is.EqualTo(v.Str("full_mac_hex")));
     }
 
+    [TestCaseSource(nameof(Vectors))]
+    public void ProducesThePublishedMacsOnThePortableAes(Vector v)
+    {
+        // AES-XCBC, AES-CMAC and their PRFs build their AES inside the call, so the whole computation runs forced.
+        byte[] actual = EngineScope.Create(Engine.Software, () => Compute(v.Str("algorithm"), v.Str("primitive"), v.Hex("key_hex"), v.Hex("data_hex")));
+        Assert.That(Convert.ToHexStringLower(actual[..v.Hex("mac_hex").Length]), Is.EqualTo(v.Str("mac_hex")));
+        if (v.Has("full_mac_hex"))
+        {
+            byte[] full = EngineScope.Create(Engine.Software, () => FullMac(v.Str("primitive"), v.Hex("key_hex"), v.Hex("data_hex")));
+            Assert.That(Convert.ToHexStringLower(full), Is.EqualTo(v.Str("full_mac_hex")));
+        }
+    }
+
+    [Test]
+    public void CbcMacTransformsTakeThePortableAesWhenForced(
+        [Values("AUTH_AES_XCBC_96", "AUTH_AES_CMAC_96")] string name, [Values(Engine.Hardware, Engine.Software)] Engine engine)
+    {
+        using IntegrityTransform transform = EngineScope.Create(engine, () => IntegrityFactory.Create(AlgorithmNamed(name), new byte[16]));
+        Assert.That(((IntegrityCbcMacTransform)transform).IsHardware, Is.EqualTo(engine == Engine.Hardware && CryptoEngine.IsHardwareSupported));
+    }
+
     [TestCaseSource(nameof(TransformVectors))]
     public void VerifiesThePublishedIcvAndRejectsItsFirstBitFlipped(Vector v)
     {
