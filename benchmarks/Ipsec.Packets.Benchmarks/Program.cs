@@ -14,7 +14,8 @@ namespace Ipsec.Packets.Benchmarks;
 /// Runs the benchmarks (BenchmarkDotNet's command line). <c>--quick</c> (or IPSEC_BENCH_QUICK=1) keeps only the
 /// parameter values a quick look needs: tunnel mode, 64- and 1,400-byte payloads, the smallest and largest SAD and window.
 /// After a run including <see cref="ScalingBenchmarks"/> the scaling factors are printed. <c>--paired-scaling [rounds]</c>
-/// runs <see cref="PairedScaling"/> instead of BenchmarkDotNet.
+/// runs <see cref="PairedScaling"/> instead of BenchmarkDotNet, <c>--paired-datagram [rounds]</c> runs
+/// <see cref="DataPlane.PairedDatagramBatch"/>.
 /// </summary>
 public static class Program
 {
@@ -25,6 +26,14 @@ public static class Program
         {
             int rounds = paired + 1 < args.Length && int.TryParse(args[paired + 1], out int n) ? n : 21;
             PairedScaling.Run(rounds);
+            return 0;
+        }
+
+        int pairedDatagram = Array.IndexOf(args, "--paired-datagram");
+        if (pairedDatagram >= 0)
+        {
+            int rounds = pairedDatagram + 1 < args.Length && int.TryParse(args[pairedDatagram + 1], out int n) ? n : 21;
+            DataPlane.PairedDatagramBatch.Run(rounds);
             return 0;
         }
 

@@ -263,7 +263,8 @@ public sealed class AhSecurityAssociation : IDisposable
             return IpsecStatus.UnknownSpi;
         }
 
-        ulong sequenceNumber = _esn ? SequenceNumberInference.Infer(ah.SequenceNumber, _window.Highest, _window.Size) : ah.SequenceNumber;
+        ulong highest = _window.Highest;
+        ulong sequenceNumber = _esn ? SequenceNumberInference.Infer(ah.SequenceNumber, highest, _window.Size) : ah.SequenceNumber;
         if (!_window.Check(sequenceNumber))
         {
             Interlocked.Increment(ref _counters.ReplayDrops);
@@ -287,6 +288,20 @@ public sealed class AhSecurityAssociation : IDisposable
         computed = computed[.._icvSize];
         ComputeIcv(headers, ahCopy, packet[(ahOffset + ahLength)..], sequenceNumber, computed);
         bool authentic = CryptographicOperations.FixedTimeEquals(computed, ah.Header.Slice(icvOffset, _icvSize));
+        if (!authentic && _esn && _window.Size != 0 && (sequenceNumber >> 32) > (highest >> 32))
+        {
+            // RFC 4302 Appendix B (as RFC 4303 Appendix A): a packet left of the window is placed in the next epoch. A late
+            // genuine packet then fails the ICV; one more check under the current epoch tells it (too old) from a forgery.
+            ulong late = (highest & 0xFFFFFFFF_00000000UL) | ah.SequenceNumber;
+            ComputeIcv(headers, ahCopy, packet[(ahOffset + ahLength)..], late, computed);
+            if (late != 0 && CryptographicOperations.FixedTimeEquals(computed, ah.Header.Slice(icvOffset, _icvSize)))
+            {
+                CryptographicOperations.ZeroMemory(computed);
+                Interlocked.Increment(ref _counters.ReplayDrops);
+                return IpsecStatus.Replayed;
+            }
+        }
+
         CryptographicOperations.ZeroMemory(computed);
         if (!authentic)
         {

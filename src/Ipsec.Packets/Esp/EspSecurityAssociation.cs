@@ -160,7 +160,57 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
     /// <exception cref="ArgumentException">The buffers overlap other than in the in-place layout.</exception>
     /// <exception cref="ObjectDisposedException">The SA was disposed.</exception>
     public IpsecStatus Protect(ReadOnlySpan<byte> payload, byte nextHeader, Span<byte> destination, out int bytesWritten) =>
-        ProtectCore(payload, nextHeader, destination, FixedIvForKnownAnswerTests, out bytesWritten);
+        ProtectCore(payload, nextHeader, destination, FixedIvForKnownAnswerTests, 0, out bytesWritten);
+
+    /// <summary>
+    /// The largest payload that <see cref="Protect"/> turns into an ESP packet of at most <paramref name="protectedLength"/>
+    /// bytes (SPI to ICV), in closed form: the inverse of <see cref="GetProtectedLength"/>.
+    /// </summary>
+    /// <param name="protectedLength">The room for the ESP packet in bytes, e.g. the path MTU less the outer IP and UDP headers.</param>
+    /// <param name="nextHeader">The payload's protocol (decides whether TFC padding applies).</param>
+    /// <returns>The largest payload length in bytes, or -1 when not even an empty payload fits.</returns>
+    public int GetMaximumPayloadLength(int protectedLength, byte nextHeader)
+    {
+        // The encrypted part (payload, padding, pad length, next header) is a multiple of the alignment.
+        int encryptedRoom = protectedLength - HeaderLength - _icvSize;
+        if (encryptedRoom < EspTrailer.FixedLength)
+        {
+            return -1;
+        }
+
+        int padded = encryptedRoom / _alignment * _alignment - EspTrailer.FixedLength;
+        if (padded < 0)
+        {
+            return -1;
+        }
+
+        // TFC padding raises shorter payloads to TfcPaddingLength: if that target does not fit, no payload does.
+        return TfcPaddingLength > padded && CarriesOwnLength(nextHeader) ? -1 : padded;
+    }
+
+    /// <summary>
+    /// Reserves up to <paramref name="count"/> consecutive outbound sequence numbers with one atomic step, for a batch
+    /// protected with <see cref="ProtectReserved"/>.
+    /// </summary>
+    /// <returns>How many were reserved (fewer near exhaustion, 0 when exhausted, counted as such); the first is <paramref name="first"/>.</returns>
+    internal int ReserveSequenceNumbers(int count, out ulong first)
+    {
+        ThrowIfDisposed();
+        int reserved = _outbound.Reserve(count, out first);
+        if (reserved < count)
+        {
+            Interlocked.Add(ref _counters.SequenceExhaustedDrops, count - reserved);
+        }
+
+        return reserved;
+    }
+
+    /// <summary>
+    /// Protect with a sequence number from <see cref="ReserveSequenceNumbers"/>; the packet is not counted (the batch
+    /// counts once). The caller has sized <paramref name="destination"/> with <see cref="GetProtectedLength"/>.
+    /// </summary>
+    internal IpsecStatus ProtectReserved(ReadOnlySpan<byte> payload, byte nextHeader, Span<byte> destination, ulong sequenceNumber, out int bytesWritten) =>
+        ProtectCore(payload, nextHeader, destination, FixedIvForKnownAnswerTests, sequenceNumber, out bytesWritten);
 
     /// <summary>A fixed explicit IV for reproducing published packets in tests; null (always, outside tests) for real IVs.</summary>
     internal byte[]? FixedIvForKnownAnswerTests { get; set; }
@@ -185,14 +235,16 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
 
         Span<byte> payload = destination.Slice(HeaderLength, dummyPayloadLength);
         RandomNumberGenerator.Fill(payload);
-        return ProtectCore(payload, NoNextHeader, destination, default, out bytesWritten);
+        return ProtectCore(payload, NoNextHeader, destination, default, 0, out bytesWritten);
     }
 
     /// <summary>Protects with a fixed explicit IV: for known-answer tests only, never for traffic.</summary>
     internal IpsecStatus ProtectWithIv(ReadOnlySpan<byte> payload, byte nextHeader, Span<byte> destination, ReadOnlySpan<byte> iv, out int bytesWritten) =>
-        ProtectCore(payload, nextHeader, destination, iv, out bytesWritten);
+        ProtectCore(payload, nextHeader, destination, iv, 0, out bytesWritten);
 
-    private IpsecStatus ProtectCore(ReadOnlySpan<byte> payload, byte nextHeader, Span<byte> destination, ReadOnlySpan<byte> fixedIv, out int bytesWritten)
+    /// <summary>Protects with <paramref name="reservedSequenceNumber"/>, or with the next sequence number (counting the packet) when it is 0.</summary>
+    private IpsecStatus ProtectCore(
+        ReadOnlySpan<byte> payload, byte nextHeader, Span<byte> destination, ReadOnlySpan<byte> fixedIv, ulong reservedSequenceNumber, out int bytesWritten)
     {
         bytesWritten = 0;
         ThrowIfDisposed();
@@ -218,7 +270,8 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
             return IpsecStatus.DestinationTooSmall;
         }
 
-        if (!_outbound.TryNext(out ulong sequenceNumber))
+        ulong sequenceNumber = reservedSequenceNumber;
+        if (sequenceNumber == 0 && !_outbound.TryNext(out sequenceNumber))
         {
             Interlocked.Increment(ref _counters.SequenceExhaustedDrops);
             return IpsecStatus.SequenceExhausted;
@@ -286,7 +339,11 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
             }
         }
 
-        _counters.Protected(payload.Length);
+        if (reservedSequenceNumber == 0)
+        {
+            _counters.Protected(payload.Length);
+        }
+
         bytesWritten = total;
         return IpsecStatus.Success;
     }
@@ -306,9 +363,24 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
     /// </returns>
     /// <exception cref="ArgumentException">The buffers overlap other than in the in-place layout.</exception>
     /// <exception cref="ObjectDisposedException">The SA was disposed.</exception>
-    public IpsecStatus Unprotect(ReadOnlySpan<byte> packet, Span<byte> destination, out EspUnprotectResult result)
+    public IpsecStatus Unprotect(ReadOnlySpan<byte> packet, Span<byte> destination, out EspUnprotectResult result) =>
+        UnprotectCore(packet, destination, out result, out _, countAccepted: true);
+
+    /// <summary>
+    /// <see cref="Unprotect"/>, also reporting how many ICV checks the packet cost: 1, or 2 for an ESN packet left of the
+    /// window whose ICV failed under the inferred next epoch and was checked once more under the current one (0 when
+    /// the packet was refused before any).
+    /// </summary>
+    /// <param name="packet">As for <see cref="Unprotect"/>.</param>
+    /// <param name="destination">As for <see cref="Unprotect"/>.</param>
+    /// <param name="result">As for <see cref="Unprotect"/>.</param>
+    /// <param name="icvChecks">The ICV checks spent.</param>
+    /// <param name="countAccepted">False when the caller counts accepted packets itself, once per batch (drops are always counted here).</param>
+    internal IpsecStatus UnprotectCore(
+        ReadOnlySpan<byte> packet, Span<byte> destination, out EspUnprotectResult result, out int icvChecks, bool countAccepted = true)
     {
         result = default;
+        icvChecks = 0;
         ThrowIfDisposed();
         int headerLength = HeaderLength;
         bool inPlace = false;
@@ -333,9 +405,8 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
             return IpsecStatus.UnknownSpi;
         }
 
-        ulong sequenceNumber = _esn
-            ? SequenceNumberInference.Infer(esp.SequenceNumber, _window.Highest, _window.Size)
-            : esp.SequenceNumber;
+        ulong highest = _window.Highest;
+        ulong sequenceNumber = _esn ? SequenceNumberInference.Infer(esp.SequenceNumber, highest, _window.Size) : esp.SequenceNumber;
         if (!_window.Check(sequenceNumber))
         {
             Interlocked.Increment(ref _counters.ReplayDrops);
@@ -349,47 +420,29 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
         }
 
         Span<byte> plain = destination[..encrypted.Length];
-        if (_aead is not null)
+        icvChecks = 1;
+        if (!Authenticate(esp, packet, plain, inPlace, sequenceNumber))
         {
-            Span<byte> nonceIv = stackalloc byte[8];
-            if (_implicitIv)
+            // RFC 4303 Appendix A: a packet left of the window is placed in the next epoch. A late genuine packet then fails
+            // the ICV; one more check under the current epoch tells it (too old: Replayed) from a forgery.
+            ulong lateSequenceNumber = LateSequenceNumber(sequenceNumber, highest);
+            if (lateSequenceNumber != 0)
             {
-                BinaryPrimitives.WriteUInt64BigEndian(nonceIv, sequenceNumber);
-            }
-            else
-            {
-                esp.Iv.CopyTo(nonceIv);
-            }
-
-            Span<byte> aad = stackalloc byte[12];
-            aad = WriteAad(aad, sequenceNumber);
-            bool authentic = _gmac
-                ? _aead.TryOpen(nonceIv, aad, packet.Slice(EspHeader.Length, _ivSize + encrypted.Length), default, esp.Icv, default)
-                : _aead.TryOpen(nonceIv, aad, default, encrypted, esp.Icv, plain);
-            if (!authentic)
-            {
-                Interlocked.Increment(ref _counters.AuthenticationFailures);
-                return IpsecStatus.AuthenticationFailed;
-            }
-
-            if (_gmac && !inPlace)
-            {
-                encrypted.CopyTo(plain);
-            }
-        }
-        else
-        {
-            if (_integrity is not null)
-            {
-                Span<byte> high = stackalloc byte[4];
-                BinaryPrimitives.WriteUInt32BigEndian(high, (uint)(sequenceNumber >> 32));
-                if (!_integrity.Verify(esp.AuthenticatedData, _esn ? high : default, esp.Icv))
+                icvChecks = 2;
+                if (Authenticate(esp, packet, plain, inPlace, lateSequenceNumber))
                 {
-                    Interlocked.Increment(ref _counters.AuthenticationFailures);
-                    return IpsecStatus.AuthenticationFailed;
+                    plain.Clear();
+                    Interlocked.Increment(ref _counters.ReplayDrops);
+                    return IpsecStatus.Replayed;
                 }
             }
 
+            Interlocked.Increment(ref _counters.AuthenticationFailures);
+            return IpsecStatus.AuthenticationFailed;
+        }
+
+        if (_aead is null)
+        {
             _cipher!.Decrypt(esp.Iv, encrypted, plain);
         }
 
@@ -416,7 +469,11 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
 
         int tfcPadding = payloadLength - GetSelfDescribedLength(plain[..payloadLength], trailer.NextHeader);
         payloadLength -= tfcPadding;
-        _counters.Unprotected(payloadLength);
+        if (countAccepted)
+        {
+            _counters.Unprotected(payloadLength);
+        }
+
         result = new EspUnprotectResult(payloadLength, trailer.NextHeader, sequenceNumber, trailer.PadLength, tfcPadding);
         return IpsecStatus.Success;
     }
@@ -440,8 +497,66 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
         $"ESP SA spi=0x{Spi:x8} {Encryption.Name}{(Integrity is null ? "" : " + " + Integrity.Name)}" +
         $"{(_esn ? " esn" : "")}{(_implicitIv ? " implicit-iv" : "")} replay-window={_window.Size}";
 
+    /// <summary>
+    /// Checks the ICV under <paramref name="sequenceNumber"/>; an AEAD decrypts into <paramref name="plain"/> when it
+    /// verifies (and leaves it untouched otherwise), other algorithms only verify.
+    /// </summary>
+    private bool Authenticate(in EspPacket esp, ReadOnlySpan<byte> packet, Span<byte> plain, bool inPlace, ulong sequenceNumber)
+    {
+        ReadOnlySpan<byte> encrypted = esp.EncryptedData;
+        if (_aead is not null)
+        {
+            Span<byte> nonceIv = stackalloc byte[8];
+            if (_implicitIv)
+            {
+                BinaryPrimitives.WriteUInt64BigEndian(nonceIv, sequenceNumber);
+            }
+            else
+            {
+                esp.Iv.CopyTo(nonceIv);
+            }
+
+            Span<byte> aad = stackalloc byte[12];
+            aad = WriteAad(aad, sequenceNumber);
+            if (_gmac)
+            {
+                if (!_aead.TryOpen(nonceIv, aad, packet.Slice(EspHeader.Length, _ivSize + encrypted.Length), default, esp.Icv, default))
+                {
+                    return false;
+                }
+
+                if (!inPlace)
+                {
+                    encrypted.CopyTo(plain);
+                }
+
+                return true;
+            }
+
+            return _aead.TryOpen(nonceIv, aad, default, encrypted, esp.Icv, plain);
+        }
+
+        if (_integrity is null)
+        {
+            return true;
+        }
+
+        Span<byte> high = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(high, (uint)(sequenceNumber >> 32));
+        return _integrity.Verify(esp.AuthenticatedData, _esn ? high : default, esp.Icv);
+    }
+
+    /// <summary>
+    /// With ESN, when inference put the packet in the epoch after the window's (its low bits lie below the window), the
+    /// same low bits in the window's own epoch: left of the window, so a packet genuine under it is a late one. 0 otherwise.
+    /// </summary>
+    private ulong LateSequenceNumber(ulong sequenceNumber, ulong highest) =>
+        _esn && _window.Size != 0 && (sequenceNumber >> 32) > (highest >> 32)
+            ? (highest & 0xFFFFFFFF_00000000UL) | (sequenceNumber & 0xFFFFFFFFUL)
+            : 0;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void ThrowIfDisposed()
+    internal void ThrowIfDisposed()
     {
         if (Volatile.Read(ref _disposed) != 0)
         {

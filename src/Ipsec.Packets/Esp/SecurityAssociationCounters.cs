@@ -38,10 +38,30 @@ internal sealed class SecurityAssociationCounters
         Interlocked.Add(ref BytesProtected, bytes);
     }
 
+    /// <summary>Counts a batch of protected packets with two interlocked adds.</summary>
+    public void Protected(int packets, long bytes)
+    {
+        if (packets != 0)
+        {
+            Interlocked.Add(ref PacketsProtected, packets);
+            Interlocked.Add(ref BytesProtected, bytes);
+        }
+    }
+
     public void Unprotected(int bytes)
     {
         Interlocked.Increment(ref PacketsUnprotected);
         Interlocked.Add(ref BytesUnprotected, bytes);
+    }
+
+    /// <summary>Counts a batch of unprotected packets with two interlocked adds.</summary>
+    public void Unprotected(int packets, long bytes)
+    {
+        if (packets != 0)
+        {
+            Interlocked.Add(ref PacketsUnprotected, packets);
+            Interlocked.Add(ref BytesUnprotected, bytes);
+        }
     }
 
     public SecurityAssociationStatistics Snapshot() => new(

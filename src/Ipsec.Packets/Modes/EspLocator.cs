@@ -15,7 +15,8 @@ internal readonly record struct EspLocation(int PacketLength, bool IsIPv6, int N
 /// </summary>
 internal static class EspLocator
 {
-    public static IpsecStatus TryLocate(ReadOnlySpan<byte> bytes, bool udpEncapsulation, ushort udpPort, out EspLocation location)
+    /// <summary>Finds ESP; in UDP only when <paramref name="udpEncapsulation"/> and either port is one of <paramref name="udpPorts"/>.</summary>
+    public static IpsecStatus TryLocate(ReadOnlySpan<byte> bytes, bool udpEncapsulation, ReadOnlySpan<ushort> udpPorts, out EspLocation location)
     {
         location = default;
         if (!IPPacketBounds.TryMeasure(bytes, out int packetLength, out IpsecStatus status))
@@ -75,7 +76,7 @@ internal static class EspLocator
             ushort sourcePort = BinaryPrimitives.ReadUInt16BigEndian(packet[offset..]);
             ushort destinationPort = BinaryPrimitives.ReadUInt16BigEndian(packet[(offset + 2)..]);
             ushort udpLength = BinaryPrimitives.ReadUInt16BigEndian(packet[(offset + 4)..]);
-            if (destinationPort != udpPort && sourcePort != udpPort)
+            if (!udpPorts.Contains(destinationPort) && !udpPorts.Contains(sourcePort))
             {
                 return IpsecStatus.NotIpsec;
             }

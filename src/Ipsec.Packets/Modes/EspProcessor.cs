@@ -20,12 +20,14 @@ namespace Ipsec.Packets;
 /// <para>Tunnel mode follows RFC 6040 (normal mode) for ECN both ways, copies DSCP if asked, and validates the inner packet
 /// after decapsulation. Packet bytes never cause exceptions; every outcome is an <see cref="IpsecStatus"/>.</para>
 /// </remarks>
-public sealed class EspProcessor : ISecurityAssociation
+public sealed partial class EspProcessor : ISecurityAssociation
 {
     private const int UdpHeaderLength = UdpHeader.HeaderLength;
     private readonly EspSecurityAssociation _sa;
     private readonly EspProcessorOptions _options;
-    private readonly OuterHeaderTemplate? _outer;
+    private readonly bool _outerIsIPv6;
+    private TunnelEndpoints _endpoints;
+    private int _pathMtu;
     private readonly byte[] _natOriginalSource;
     private readonly byte[] _natOriginalDestination;
     private readonly TrafficSelector[] _selectors;
@@ -40,10 +42,24 @@ public sealed class EspProcessor : ISecurityAssociation
         ArgumentNullException.ThrowIfNull(options);
         _sa = securityAssociation;
         _options = options;
+        ushort localPort = options.UdpEncapsulation ? options.UdpSourcePort : (ushort)0;
+        ushort remotePort = options.UdpEncapsulation ? options.UdpDestinationPort : (ushort)0;
+        if (options.UdpEncapsulation && (localPort == 0 || remotePort == 0))
+        {
+            throw new ArgumentException("UdpSourcePort and UdpDestinationPort: UDP encapsulation needs both ports (not 0).", nameof(options));
+        }
+
         if (options.Mode == IpsecMode.Tunnel)
         {
-            _outer = new OuterHeaderTemplate(
+            var outer = new OuterHeaderTemplate(
                 options.TunnelSource, options.TunnelDestination, options.HopLimit, options.DontFragment, options.CopyDscp, options.CopyFlowLabel, nameof(options));
+            _outerIsIPv6 = outer.IsIPv6;
+            _endpoints = new TunnelEndpoints(
+                IpsecEndpoint.FromIPAddress(options.TunnelSource!, localPort), IpsecEndpoint.FromIPAddress(options.TunnelDestination!, remotePort), outer);
+        }
+        else
+        {
+            _endpoints = new TunnelEndpoints(IpsecEndpoint.PortOnly(localPort), IpsecEndpoint.PortOnly(remotePort), null);
         }
 
         _natOriginalSource = options.NatOriginalSource?.GetAddressBytes() ?? [];
@@ -58,6 +74,8 @@ public sealed class EspProcessor : ISecurityAssociation
         {
             throw new ArgumentException($"Mtu must be 0 (no limit) or positive; got {options.Mtu}.", nameof(options));
         }
+
+        _pathMtu = options.Mtu;
     }
 
     /// <summary>The SA.</summary>
@@ -74,14 +92,19 @@ public sealed class EspProcessor : ISecurityAssociation
 
     /// <summary>The most bytes <see cref="Protect"/> needs before the packet: ESP header and IV, UDP, and the outer header in tunnel mode.</summary>
     public int MaximumHeadroom =>
-        _sa.HeaderLength + (_options.UdpEncapsulation ? UdpHeaderLength : 0) +
-        (_outer?.HeaderLength ?? 0);
+        _sa.HeaderLength + (_options.UdpEncapsulation ? UdpHeaderLength : 0) + OuterHeaderLength;
 
     /// <summary>The most bytes <see cref="Protect"/> needs after the packet: TFC padding, ESP padding, trailer and ICV.</summary>
     public int MaximumTailroom => _sa.MaximumTrailerLength + _sa.TfcPaddingLength;
 
     /// <summary>Sets the next outer IPv4 Identification (tests reproducing captured packets).</summary>
-    internal void SetNextIdentification(ushort identification) => _outer?.SetNextIdentification(identification);
+    internal void SetNextIdentification(ushort identification) => Volatile.Read(ref _endpoints).Outer?.SetNextIdentification(identification);
+
+    /// <summary>True when ESP is carried in UDP (RFC 3948); false for raw ESP (IP protocol 50).</summary>
+    public bool UdpEncapsulation => _options.UdpEncapsulation;
+
+    /// <summary>The outer IP header length in tunnel mode (20 or 40 bytes); 0 in transport mode.</summary>
+    private int OuterHeaderLength => _options.Mode == IpsecMode.Tunnel ? (_outerIsIPv6 ? IPv6Header.Length : IPv4Header.MinLength) : 0;
 
     /// <summary>
     /// Protects the IP packet at <c>buffer[offset..offset+length]</c> in place. The result may start before
@@ -129,7 +152,9 @@ public sealed class EspProcessor : ISecurityAssociation
     {
         result = default;
         CheckRange(buffer, offset, length);
-        IpsecStatus status = EspLocator.TryLocate(buffer.Slice(offset, length), _options.UdpEncapsulation, _options.UdpDestinationPort, out EspLocation location);
+        TunnelEndpoints endpoints = Volatile.Read(ref _endpoints);
+        ReadOnlySpan<ushort> ports = [endpoints.Local.Port, endpoints.Remote.Port];
+        IpsecStatus status = EspLocator.TryLocate(buffer.Slice(offset, length), _options.UdpEncapsulation, ports, out EspLocation location);
         return status == IpsecStatus.Success ? UnprotectLocated(buffer, offset, location, out result) : status;
     }
 
@@ -137,11 +162,23 @@ public sealed class EspProcessor : ISecurityAssociation
     /// Whether a packet found with UDP encapsulation allowed on the standard port (as <see cref="IpsecPacketProcessor"/>
     /// looks) is one this processor accepts: raw ESP always, ESP in UDP only when configured and on its port.
     /// </summary>
-    internal bool Accepts(Span<byte> packet, in EspLocation location) =>
-        location.UdpOffset < 0 ||
-        (_options.UdpEncapsulation &&
-         (BinaryPrimitives.ReadUInt16BigEndian(packet[(location.UdpOffset + 2)..]) == _options.UdpDestinationPort ||
-          BinaryPrimitives.ReadUInt16BigEndian(packet[location.UdpOffset..]) == _options.UdpDestinationPort));
+    internal bool Accepts(Span<byte> packet, in EspLocation location)
+    {
+        if (location.UdpOffset < 0)
+        {
+            return true;
+        }
+
+        if (!_options.UdpEncapsulation)
+        {
+            return false;
+        }
+
+        TunnelEndpoints endpoints = Volatile.Read(ref _endpoints);
+        ushort sourcePort = BinaryPrimitives.ReadUInt16BigEndian(packet[location.UdpOffset..]);
+        ushort destinationPort = BinaryPrimitives.ReadUInt16BigEndian(packet[(location.UdpOffset + 2)..]);
+        return destinationPort == endpoints.Local.Port || destinationPort == endpoints.Remote.Port || sourcePort == endpoints.Remote.Port;
+    }
 
     /// <summary>Unprotects a packet whose ESP <see cref="EspLocator"/> already found, so the packet is parsed once.</summary>
     internal IpsecStatus UnprotectLocated(Span<byte> buffer, int offset, in EspLocation location, out EspProcessResult result)
@@ -225,14 +262,16 @@ public sealed class EspProcessor : ISecurityAssociation
         Span<byte> inner = buffer.Slice(offset, innerLength);
         bool innerIsIPv6 = inner[0] >> 4 == 6;
         byte nextHeader = innerIsIPv6 ? (byte)IPProtocol.IPv6 : (byte)IPProtocol.IPv4;
-        OuterHeaderTemplate template = _outer!;
+        TunnelEndpoints endpoints = Volatile.Read(ref _endpoints);
+        OuterHeaderTemplate template = endpoints.Outer!;
         int outerHeaderLength = template.HeaderLength + (_options.UdpEncapsulation ? UdpHeaderLength : 0);
         int espLength = _sa.GetProtectedLength(innerLength, nextHeader);
         int total = outerHeaderLength + espLength;
         int start = offset - _sa.HeaderLength - outerHeaderLength;
-        if (_options.Mtu > 0 && total > _options.Mtu)
+        int pathMtu = Volatile.Read(ref _pathMtu);
+        if (pathMtu > 0 && total > pathMtu)
         {
-            result = new EspProcessResult(0, total, 0, false);
+            result = new EspProcessResult(0, total, 0, false, GetInnerMtu(pathMtu));
             return IpsecStatus.MtuExceeded;
         }
 
@@ -253,7 +292,7 @@ public sealed class EspProcessor : ISecurityAssociation
         template.Write(outer, _options.UdpEncapsulation ? (byte)IPProtocol.Udp : (byte)IPProtocol.Esp, fields);
         if (_options.UdpEncapsulation)
         {
-            WriteUdpHeader(outer[template.HeaderLength..], espLength);
+            WriteUdpHeader(outer[template.HeaderLength..], espLength, endpoints);
             if (template.IsIPv6)
             {
                 WriteUdpChecksumIPv6(outer, template.HeaderLength);
@@ -281,9 +320,10 @@ public sealed class EspProcessor : ISecurityAssociation
         int espLength = _sa.GetProtectedLength(payloadLength, nextHeader);
         int total = prefixLength + udp + espLength;
         int start = offset - _sa.HeaderLength - udp;
-        if (_options.Mtu > 0 && total > _options.Mtu)
+        int pathMtu = Volatile.Read(ref _pathMtu);
+        if (pathMtu > 0 && total > pathMtu)
         {
-            result = new EspProcessResult(0, total, 0, false);
+            result = new EspProcessResult(0, total, 0, false, GetInnerMtu(pathMtu));
             return IpsecStatus.MtuExceeded;
         }
 
@@ -308,7 +348,7 @@ public sealed class EspProcessor : ISecurityAssociation
         IPProtocol protocol = udp > 0 ? IPProtocol.Udp : IPProtocol.Esp;
         if (udp > 0)
         {
-            WriteUdpHeader(output[prefixLength..], espLength);
+            WriteUdpHeader(output[prefixLength..], espLength, Volatile.Read(ref _endpoints));
         }
 
         if (isIPv6)
@@ -332,10 +372,10 @@ public sealed class EspProcessor : ISecurityAssociation
     }
 
     /// <summary>The UDP header before ESP; checksum 0, which RFC 3948 §2.1 asks for over IPv4 (IPv6 fills it in after).</summary>
-    private void WriteUdpHeader(Span<byte> udp, int espLength)
+    private static void WriteUdpHeader(Span<byte> udp, int espLength, TunnelEndpoints endpoints)
     {
-        BinaryPrimitives.WriteUInt16BigEndian(udp, _options.UdpSourcePort);
-        BinaryPrimitives.WriteUInt16BigEndian(udp[2..], _options.UdpDestinationPort);
+        BinaryPrimitives.WriteUInt16BigEndian(udp, endpoints.Local.Port);
+        BinaryPrimitives.WriteUInt16BigEndian(udp[2..], endpoints.Remote.Port);
         BinaryPrimitives.WriteUInt16BigEndian(udp[4..], (ushort)(UdpHeaderLength + espLength));
         BinaryPrimitives.WriteUInt16BigEndian(udp[6..], 0);
     }

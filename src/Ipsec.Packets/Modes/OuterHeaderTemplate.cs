@@ -21,7 +21,7 @@ internal sealed class OuterHeaderTemplate
     private readonly DontFragmentPolicy _dontFragment;
     private readonly bool _copyDscp;
     private readonly bool _copyFlowLabel;
-    private readonly PaddedInt32 _identification = new();
+    private readonly PaddedInt32 _identification;
 
     public OuterHeaderTemplate(IPAddress? source, IPAddress? destination, byte hopLimit, DontFragmentPolicy dontFragment, bool copyDscp, bool copyFlowLabel, string paramName)
     {
@@ -37,8 +37,24 @@ internal sealed class OuterHeaderTemplate
         _dontFragment = dontFragment;
         _copyDscp = copyDscp;
         _copyFlowLabel = copyFlowLabel;
-        _identification.Value = Random.Shared.Next(ushort.MaxValue + 1);
+        _identification = new PaddedInt32 { Value = Random.Shared.Next(ushort.MaxValue + 1) };
     }
+
+    /// <summary>A copy of <paramref name="previous"/> with other endpoint addresses (same family), sharing its IPv4 Identification counter.</summary>
+    private OuterHeaderTemplate(OuterHeaderTemplate previous, byte[] source, byte[] destination)
+    {
+        IsIPv6 = previous.IsIPv6;
+        _source = source;
+        _destination = destination;
+        _hopLimit = previous._hopLimit;
+        _dontFragment = previous._dontFragment;
+        _copyDscp = previous._copyDscp;
+        _copyFlowLabel = previous._copyFlowLabel;
+        _identification = previous._identification;
+    }
+
+    /// <summary>This template with other outer addresses, of its family (4 or 16 bytes each, network order).</summary>
+    public OuterHeaderTemplate WithAddresses(byte[] source, byte[] destination) => new(this, source, destination);
 
     /// <summary>True for an IPv6 outer header.</summary>
     public bool IsIPv6 { get; }
@@ -65,7 +81,7 @@ internal sealed class OuterHeaderTemplate
     /// <summary>Writes the outer header at the start of <paramref name="packet"/> (the whole outer packet), with <paramref name="protocol"/> next.</summary>
     public void Write(Span<byte> packet, byte protocol, InnerFields inner)
     {
-        byte trafficClass = (byte)((_copyDscp ? inner.TrafficClass & 0xFC : 0) | EcnTunneling.Encapsulate((byte)(inner.TrafficClass & 3)));
+        byte trafficClass = GetTrafficClass(inner.TrafficClass);
         if (IsIPv6)
         {
             uint flowLabel = _copyFlowLabel ? inner.FlowLabel : 0;
@@ -96,6 +112,10 @@ internal sealed class OuterHeaderTemplate
         _destination.CopyTo(packet[IPv4Header.Field.Destination..]);
         IPv4HeaderEditor.UpdateChecksum(packet[..IPv4Header.MinLength]);
     }
+
+    /// <summary>The outer TOS / traffic class for an inner one: DSCP copied if configured, ECN by RFC 6040 normal mode.</summary>
+    public byte GetTrafficClass(byte innerTrafficClass) =>
+        (byte)((_copyDscp ? innerTrafficClass & 0xFC : 0) | EcnTunneling.Encapsulate((byte)(innerTrafficClass & 3)));
 
     /// <summary>The inner packet's traffic class (or TOS), DF bit and flow label.</summary>
     internal readonly record struct InnerFields(byte TrafficClass, bool DontFragment, uint FlowLabel);

@@ -5,6 +5,7 @@ using System.Threading;
 using Ipsec.Packets.Internal;
 using Ipsec.Packets.Policy;
 using Ipsec.Packets.Sad;
+using Ipsec.Packets.Wire;
 
 namespace Ipsec.Packets;
 
@@ -42,6 +43,8 @@ public sealed class SecurityAssociationDatabase : IDisposable
 
     private readonly SecurityAssociationTable _table = new();
     private readonly object _writeLock = new();
+    private readonly Dictionary<ushort, int> _udpPortCounts = new();
+    private ushort[] _udpPorts = [UdpEncapsulation.Port];
     private readonly object _pollLock = new();
     private readonly TimeProvider _timeProvider;
     private ITimer? _timer;
@@ -160,6 +163,12 @@ public sealed class SecurityAssociationDatabase : IDisposable
             if (!_table.TryAdd(handle))
             {
                 throw new ArgumentException($"securityAssociation: an {direction} SA with SPI 0x{spi:x8} and the same addresses is already listed.", nameof(securityAssociation));
+            }
+
+            if (securityAssociation is EspProcessor { UdpEncapsulation: true } processor)
+            {
+                handle.UdpPorts = [processor.LocalEndpoint.Port, processor.RemoteEndpoint.Port];
+                CountUdpPortsLocked(handle.UdpPorts, 1);
             }
 
             IpsecMetrics.AdjustSaCount(direction, 1);
@@ -286,7 +295,8 @@ public sealed class SecurityAssociationDatabase : IDisposable
     /// <param name="bundle">The bundle, to <see cref="SecurityAssociationHandle.Acquire"/> SA by SA; null on failure.</param>
     /// <returns>
     /// <see cref="IpsecStatus.Success"/>; <see cref="IpsecStatus.PolicyMismatch"/> when the policy is not Protect;
-    /// <see cref="IpsecStatus.UnknownSpi"/> when it has no SAs yet (time to negotiate some); <see cref="IpsecStatus.SaExpired"/>
+    /// <see cref="IpsecStatus.NoSecurityAssociation"/> when it has no SAs yet (before the first <see cref="SwitchOutbound"/>: time
+    /// to negotiate some); <see cref="IpsecStatus.SaExpired"/>
     /// when one of its SAs is past its hard lifetime or gone.
     /// </returns>
     public IpsecStatus FindOutbound(SecurityPolicy policy, out SecurityAssociationBundle? bundle)
@@ -298,9 +308,9 @@ public sealed class SecurityAssociationDatabase : IDisposable
         {
             status = IpsecStatus.PolicyMismatch;
         }
-        else if (policy.Outbound is not { } current)
+        else if (policy.Outbound is not { } current || current.Count == 0)
         {
-            status = IpsecStatus.UnknownSpi;
+            status = IpsecStatus.NoSecurityAssociation;
         }
         else
         {
@@ -484,6 +494,36 @@ public sealed class SecurityAssociationDatabase : IDisposable
         }
     }
 
+    /// <summary>
+    /// The UDP ports on which <see cref="IpsecPacketProcessor"/> looks for ESP in whole packets: 4500 and the local and
+    /// remote ports of every UDP-encapsulated <see cref="EspProcessor"/> listed (as configured when it was added).
+    /// Lock-free read of an immutable array.
+    /// </summary>
+    internal ReadOnlySpan<ushort> UdpEncapsulationPorts => Volatile.Read(ref _udpPorts);
+
+    private void CountUdpPortsLocked(ushort[] ports, int delta)
+    {
+        foreach (ushort port in ports)
+        {
+            _udpPortCounts[port] = _udpPortCounts.GetValueOrDefault(port) + delta;
+            if (_udpPortCounts[port] <= 0)
+            {
+                _udpPortCounts.Remove(port);
+            }
+        }
+
+        var published = new List<ushort> { UdpEncapsulation.Port };
+        foreach (ushort port in _udpPortCounts.Keys)
+        {
+            if (port != UdpEncapsulation.Port)
+            {
+                published.Add(port);
+            }
+        }
+
+        Volatile.Write(ref _udpPorts, [.. published]);
+    }
+
     private bool RemoveLocked(SecurityAssociationHandle handle)
     {
         if (!ReferenceEquals(handle.Database, this) || !_table.Remove(handle))
@@ -492,6 +532,11 @@ public sealed class SecurityAssociationDatabase : IDisposable
         }
 
         handle.Advance(SecurityAssociationState.Removed);
+        if (handle.UdpPorts is { } ports)
+        {
+            CountUdpPortsLocked(ports, -1);
+        }
+
         IpsecMetrics.AdjustSaCount(handle.Direction, -1);
         handle.ReleaseDatabaseReference();
         return true;

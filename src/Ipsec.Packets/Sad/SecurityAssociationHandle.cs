@@ -117,6 +117,9 @@ public sealed class SecurityAssociationHandle
     /// <summary>Which events were raised; touched only by <see cref="SecurityAssociationDatabase.Poll"/> under its lock.</summary>
     internal int EventFlags;
 
+    /// <summary>The UDP encapsulation ports the database counted for this SA when it was added; null for none.</summary>
+    internal ushort[]? UdpPorts;
+
     /// <summary>
     /// Takes a lease on the SA for processing packets; release it with <see cref="SecurityAssociationLease.Dispose"/> (a
     /// <c>using</c> statement). While the lease is held the SA is not disposed, even if it is removed meanwhile.

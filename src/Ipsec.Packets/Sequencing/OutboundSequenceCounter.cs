@@ -52,4 +52,29 @@ internal sealed class OutboundSequenceCounter
             }
         }
     }
+
+    /// <summary>Hands out up to <paramref name="count"/> consecutive sequence numbers with one atomic step.</summary>
+    /// <param name="count">How many are wanted (at least 1).</param>
+    /// <param name="first">The first number handed out; 0 when none is.</param>
+    /// <returns>How many were handed out: <paramref name="count"/>, fewer just before exhaustion, 0 once exhausted.</returns>
+    public int Reserve(int count, out ulong first)
+    {
+        while (true)
+        {
+            ulong current = Volatile.Read(ref _last);
+            ulong available = _maximum - current;
+            int granted = available < (ulong)count ? (int)available : count;
+            if (granted <= 0)
+            {
+                first = 0;
+                return 0;
+            }
+
+            if (Interlocked.CompareExchange(ref _last, current + (ulong)granted, current) == current)
+            {
+                first = current + 1;
+                return granted;
+            }
+        }
+    }
 }

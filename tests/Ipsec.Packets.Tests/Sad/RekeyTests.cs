@@ -56,7 +56,7 @@ public class RekeyTests
         var clock = new FakeTimeProvider();
         using var sad = new SecurityAssociationDatabase(clock);
         SecurityPolicy policy = ProtectAll();
-        Assert.That(sad.FindOutbound(policy, out _), Is.EqualTo(IpsecStatus.UnknownSpi), "no SA negotiated yet");
+        Assert.That(sad.FindOutbound(policy, out _), Is.EqualTo(IpsecStatus.NoSecurityAssociation), "no SA negotiated yet");
 
         // AH over ESP: two SAs per generation; a reader must never see an ESP of one generation with an AH of another.
         var oldEsp = new FakeSecurityAssociation(0x1001);
