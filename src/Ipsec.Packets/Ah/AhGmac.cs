@@ -38,12 +38,18 @@ internal sealed class AhGmac : IDisposable
         }
 
         _aes = AesBlockCipher.Create(keyMaterial[..^SaltSize]);
-        _ghash = GhashKey.Create(_aes.EncryptBlock(Vector128<byte>.Zero), _aes.IsHardware);
+        _ghash = GhashKey.Create(_aes.EncryptBlock(Vector128<byte>.Zero));
         _salt = keyMaterial[^SaltSize..].ToArray();
     }
 
-    /// <summary>True when AES-NI and PCLMULQDQ are in use.</summary>
+    /// <summary>True when the AES core runs on AES instructions (AES-NI or ARMv8 AES).</summary>
     public bool IsHardware => _aes.IsHardware;
+
+    /// <summary>The AES core in use.</summary>
+    internal AesCore AesCore => _aes.Core;
+
+    /// <summary>The GHASH multiplication in use.</summary>
+    internal CarrylessMultiply CarrylessMultiply => _ghash.Core;
 
     /// <summary>Writes the 16-byte tag GHASH(a || b || c || d, empty) XOR E(K, salt || IV || 0x00000001).</summary>
     public void Compute(

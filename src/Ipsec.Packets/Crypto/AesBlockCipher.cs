@@ -6,16 +6,23 @@ namespace Ipsec.Packets.Crypto;
 
 /// <summary>
 /// A keyed AES block cipher with the modes the ESP transforms build on. Immutable after construction and
-/// thread-safe; <see cref="Create"/> picks the AES-NI implementation or the portable one (<see cref="CryptoEngine"/>).
+/// thread-safe; <see cref="Create"/> picks the AES-NI, ARMv8 AES or portable implementation (<see cref="CryptoEngine"/>).
 /// </summary>
 internal abstract class AesBlockCipher : IDisposable, IKeyMaterialOwner
 {
-    /// <summary>Creates the cipher for a 16, 24 or 32-byte key (the caller has validated the length).</summary>
-    public static AesBlockCipher Create(ReadOnlySpan<byte> key) =>
-        CryptoEngine.UseHardware ? new AesNiBlockCipher(key) : new AesBitslicedBlockCipher(key);
+    /// <summary>Creates the cipher for a 16, 24 or 32-byte key (the caller has validated the length) on <see cref="CryptoEngine.AesCore"/>.</summary>
+    public static AesBlockCipher Create(ReadOnlySpan<byte> key) => CryptoEngine.AesCore switch
+    {
+        AesCore.AesNi => new AesNiBlockCipher(key),
+        AesCore.ArmAes => new AesArmBlockCipher(key),
+        _ => new AesBitslicedBlockCipher(key),
+    };
 
-    /// <summary>True for the AES-NI implementation.</summary>
+    /// <summary>True for an implementation on AES instructions (AES-NI or ARMv8 AES).</summary>
     public abstract bool IsHardware { get; }
+
+    /// <summary>Which AES core this is; the portable one unless overridden.</summary>
+    public virtual AesCore Core => AesCore.Portable;
 
     /// <summary>Encrypts one block.</summary>
     public abstract Vector128<byte> EncryptBlock(Vector128<byte> block);

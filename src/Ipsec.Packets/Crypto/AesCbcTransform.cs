@@ -26,8 +26,11 @@ internal sealed class AesCbcTransform : CipherTransform, IKeyMaterialOwner
 
     public override int BlockSize => 16;
 
-    /// <summary>True when the AES-NI path is in use.</summary>
+    /// <summary>True when the AES core runs on AES instructions (AES-NI or ARMv8 AES).</summary>
     internal bool IsHardware => _aes.IsHardware;
+
+    /// <summary>The AES core in use.</summary>
+    internal AesCore AesCore => _aes.Core;
 
     public override void CreateIv(ulong sequenceNumber, Span<byte> iv)
     {

@@ -23,8 +23,11 @@ internal sealed class AesCcmTransform : AeadTransform, IKeyMaterialOwner
 
     public override int IcvSize => _icvSize;
 
-    /// <summary>True when the AES-NI path is in use.</summary>
+    /// <summary>True when the AES core runs on AES instructions (AES-NI or ARMv8 AES).</summary>
     internal bool IsHardware => _aes.IsHardware;
+
+    /// <summary>The AES core in use.</summary>
+    internal AesCore AesCore => _aes.Core;
 
     private void Nonce(ReadOnlySpan<byte> iv, Span<byte> nonce)
     {

@@ -1,7 +1,7 @@
-// Engine choice: AES-GCM runs on our own AES-NI + PCLMULQDQ code (8-block pipelined CTR, 4-block aggregated GHASH)
-// whenever the CPU has AES-NI, PCLMULQDQ, SSE2 and SSSE3; otherwise on BouncyCastle's AesEngine with a 4-bit-table GHASH.
+// Engine choice (CryptoEngine, per primitive): AES on AES-NI or ARMv8 AES (8-block pipelined CTR), GHASH on PCLMULQDQ or
+// PMULL (4-block aggregated reduction) where the CPU has them; otherwise on the portable AES and GHASH.
 // We do not wrap System.Security.Cryptography.AesGcm: it costs ~0.8 µs of fixed overhead per call, is not thread-safe,
-// and throws (allocating) on every forged tag. Both paths are checked against the same vectors and against the BCL.
+// and throws (allocating) on every forged tag. Every path is checked against the same vectors and against the BCL.
 using System;
 using System.Runtime.CompilerServices;
 using System.Collections.Generic;
@@ -33,7 +33,7 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
     public AesGcmTransform(ReadOnlySpan<byte> key, ReadOnlySpan<byte> salt, int icvSize, bool isGmac)
     {
         _aes = AesBlockCipher.Create(key);
-        _ghash = GhashKey.Create(_aes.EncryptBlock(Vector128<byte>.Zero), _aes.IsHardware);
+        _ghash = GhashKey.Create(_aes.EncryptBlock(Vector128<byte>.Zero));
         _salt = MemoryMarshal.Read<uint>(salt);
         _icvSize = icvSize;
         _isGmac = isGmac;
@@ -48,8 +48,14 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
 
     public override int IcvSize => _icvSize;
 
-    /// <summary>True when the AES-NI/PCLMULQDQ path is in use.</summary>
+    /// <summary>True when the AES core runs on AES instructions (AES-NI or ARMv8 AES).</summary>
     internal bool IsHardware => _aes.IsHardware;
+
+    /// <summary>The AES core in use.</summary>
+    internal AesCore AesCore => _aes.Core;
+
+    /// <summary>The GHASH multiplication in use.</summary>
+    internal CarrylessMultiply CarrylessMultiply => _ghash.Core;
 
     /// <summary>The pre-counter block J0 = salt || IV || 0x00000001.</summary>
     private Vector128<byte> CounterBlock(ReadOnlySpan<byte> iv, uint counterBigEndian)

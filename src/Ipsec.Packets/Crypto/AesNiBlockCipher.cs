@@ -38,6 +38,8 @@ internal sealed class AesNiBlockCipher : AesBlockCipher
 
     public override bool IsHardware => true;
 
+    public override AesCore Core => AesCore.AesNi;
+
     /// <summary>The number of rounds (10, 12 or 14).</summary>
     internal int Rounds => _rounds;
 

@@ -59,6 +59,8 @@ internal sealed class GhashClmul : GhashKey
         }
     }
 
+    public override CarrylessMultiply Core => CarrylessMultiply.Pclmulqdq;
+
     /// <summary>
     /// Caps the blocks per step for GHASH keys created afterwards (16, 8 or 4), so tests run the 256-bit and 128-bit paths
     /// on a CPU that has 512-bit VPCLMULQDQ. Not meant to be changed while other threads create keys.

@@ -10,9 +10,16 @@ namespace Ipsec.Packets.Crypto;
 /// </summary>
 internal abstract class GhashKey : IDisposable, IKeyMaterialOwner
 {
-    /// <summary>Creates the PCLMULQDQ implementation or the constant-time portable implementation for <paramref name="h"/> = E_K(0^128).</summary>
-    public static GhashKey Create(Vector128<byte> h, bool hardware) =>
-        hardware ? new GhashClmul(h) : new GhashPortable(h);
+    /// <summary>Creates the GHASH key for <paramref name="h"/> = E_K(0^128) on <see cref="CryptoEngine.CarrylessMultiply"/>.</summary>
+    public static GhashKey Create(Vector128<byte> h) => CryptoEngine.CarrylessMultiply switch
+    {
+        CarrylessMultiply.Pclmulqdq => new GhashClmul(h),
+        CarrylessMultiply.Pmull => new GhashPmull(h),
+        _ => new GhashPortable(h),
+    };
+
+    /// <summary>Which carry-less multiply this key runs on; the portable one unless overridden.</summary>
+    public virtual CarrylessMultiply Core => CarrylessMultiply.Portable;
 
     /// <summary>GHASH_H(A || 0* || C || 0* || [len(A)]64 || [len(C)]64) with A = <paramref name="aadHead"/> || <paramref name="aadTail"/>.</summary>
     public abstract Vector128<byte> Compute(ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext);

@@ -78,8 +78,11 @@ internal sealed class IntegrityCbcMacTransform : PooledIntegrityTransform<Integr
     /// <summary>The key material this object keeps (the two whitening subkeys); all zero after <see cref="IntegrityTransform.Dispose"/>.</summary>
     internal ReadOnlySpan<byte> RetainedKeyMaterial => _subkeys;
 
-    /// <summary>True when the AES-NI path is in use.</summary>
+    /// <summary>True when the AES core runs on AES instructions (AES-NI or ARMv8 AES).</summary>
     internal bool IsHardware => _aes.IsHardware;
+
+    /// <summary>The AES core in use.</summary>
+    internal AesCore AesCore => _aes.Core;
 
     /// <inheritdoc />
     public void AppendKeyArrays(List<Array> arrays)
