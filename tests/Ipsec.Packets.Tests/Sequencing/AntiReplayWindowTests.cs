@@ -346,6 +346,34 @@ public class AntiReplayWindowTests
     }
 
     [Test]
+    public void AnImportedTopBelowOneRingMarksEveryEarlierNumberSeenDownToOne()
+    {
+        // The top's block is below the ring's size: the import walks down to block 0 and stops there.
+        var window = new AntiReplayWindow(1024, highestReceived: 100);
+        for (ulong seq = 1; seq <= 100; seq++)
+        {
+            Assert.That(window.Check(seq), Is.False, $"sequence number {seq} below the imported top");
+            Assert.That(window.TryAccept(seq), Is.False, $"sequence number {seq} accepted again");
+        }
+
+        Assert.That(window.Check(101), Is.True);
+        Assert.That(window.Highest, Is.EqualTo(100UL));
+    }
+
+    [Test]
+    public void AnImportedTopWithReplayProtectionOffOnlySetsTheTop()
+    {
+        var window = new AntiReplayWindow(0, highestReceived: 500);
+        Assert.That(window.Highest, Is.EqualTo(500UL));
+        Assert.That(window.Check(1), Is.True, "replay protection is off");
+        Assert.That(window.TryAccept(500), Is.True, "replay protection is off");
+        Assert.That(window.TryAccept(600), Is.True);
+        Assert.That(window.Highest, Is.EqualTo(600UL));
+        Assert.That(window.TryAccept(550), Is.True);
+        Assert.That(window.Highest, Is.EqualTo(600UL), "a lower number never lowers the top");
+    }
+
+    [Test]
     public void CheckAndAcceptDoNotAllocate()
     {
         var window = new AntiReplayWindow(65536);
