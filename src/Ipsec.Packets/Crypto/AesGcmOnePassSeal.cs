@@ -3,8 +3,6 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
-using X86Aes = System.Runtime.Intrinsics.X86.Aes;
 
 namespace Ipsec.Packets.Crypto;
 
@@ -40,54 +38,16 @@ internal static class AesGcmOnePassSeal
         for (int g = 0; g < groups; g++)
         {
             int offset = g << 7;
-            Vector128<byte> k0 = k;
-            Vector128<byte> b0 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter)).AsByte() ^ k0;
-            Vector128<byte> b1 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 1)).AsByte() ^ k0;
-            Vector128<byte> b2 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 2)).AsByte() ^ k0;
-            Vector128<byte> b3 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 3)).AsByte() ^ k0;
-            Vector128<byte> b4 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 4)).AsByte() ^ k0;
-            Vector128<byte> b5 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 5)).AsByte() ^ k0;
-            Vector128<byte> b6 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 6)).AsByte() ^ k0;
-            Vector128<byte> b7 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 7)).AsByte() ^ k0;
-            counter += 8;
-            for (int i = 1; i < rounds; i++)
-            {
-                Vector128<byte> ki = Unsafe.Add(ref k, i);
-                b0 = X86Aes.Encrypt(b0, ki);
-                b1 = X86Aes.Encrypt(b1, ki);
-                b2 = X86Aes.Encrypt(b2, ki);
-                b3 = X86Aes.Encrypt(b3, ki);
-                b4 = X86Aes.Encrypt(b4, ki);
-                b5 = X86Aes.Encrypt(b5, ki);
-                b6 = X86Aes.Encrypt(b6, ki);
-                b7 = X86Aes.Encrypt(b7, ki);
-            }
 
-            // The previous group's ciphertext, independent of the rounds above: the two streams overlap.
+            // The previous group's ciphertext is independent of this group's AES rounds: the two streams overlap in the
+            // out-of-order core (the helper is inlined into this loop body).
             if (g > 0)
             {
                 y = ghash.Absorb8(y, ref Unsafe.Add(ref dst, offset - 128));
             }
 
-            Vector128<byte> kl = Unsafe.Add(ref k, rounds);
-            ref byte s = ref Unsafe.Add(ref src, offset);
-            ref byte d = ref Unsafe.Add(ref dst, offset);
-            Vector128<byte> x0 = X86Aes.EncryptLast(b0, kl) ^ Vector128.LoadUnsafe(ref s);
-            Vector128<byte> x1 = X86Aes.EncryptLast(b1, kl) ^ Vector128.LoadUnsafe(ref s, 16);
-            Vector128<byte> x2 = X86Aes.EncryptLast(b2, kl) ^ Vector128.LoadUnsafe(ref s, 32);
-            Vector128<byte> x3 = X86Aes.EncryptLast(b3, kl) ^ Vector128.LoadUnsafe(ref s, 48);
-            Vector128<byte> x4 = X86Aes.EncryptLast(b4, kl) ^ Vector128.LoadUnsafe(ref s, 64);
-            Vector128<byte> x5 = X86Aes.EncryptLast(b5, kl) ^ Vector128.LoadUnsafe(ref s, 80);
-            Vector128<byte> x6 = X86Aes.EncryptLast(b6, kl) ^ Vector128.LoadUnsafe(ref s, 96);
-            Vector128<byte> x7 = X86Aes.EncryptLast(b7, kl) ^ Vector128.LoadUnsafe(ref s, 112);
-            x0.StoreUnsafe(ref d);
-            x1.StoreUnsafe(ref d, 16);
-            x2.StoreUnsafe(ref d, 32);
-            x3.StoreUnsafe(ref d, 48);
-            x4.StoreUnsafe(ref d, 64);
-            x5.StoreUnsafe(ref d, 80);
-            x6.StoreUnsafe(ref d, 96);
-            x7.StoreUnsafe(ref d, 112);
+            AesNiBlockCipher.XorEightCounterBlocks(ref k, rounds, prefix, counter, ref Unsafe.Add(ref src, offset), ref Unsafe.Add(ref dst, offset));
+            counter += 8;
         }
 
         int done = groups << 7;

@@ -81,7 +81,7 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
         {
             Span<byte> keyStream = stackalloc byte[128];
             _aesNi!.KeyStream8(j0, keyStream);
-            XorShort(plaintext, keyStream.Slice(16), ciphertext);
+            KeyStream.Xor(plaintext, keyStream.Slice(16), ciphertext);
             full = _clmul!.ComputeShort(aadHead, aadTail, ciphertext) ^ Vector128.Create((ReadOnlySpan<byte>)keyStream);
             CryptographicOperations.ZeroMemory(keyStream);
         }
@@ -106,25 +106,6 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
         CryptographicOperations.ZeroMemory(buffer);
     }
 
-    /// <summary>XORs up to seven blocks of text with the key stream (the key stream covers whole blocks).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void XorShort(ReadOnlySpan<byte> source, ReadOnlySpan<byte> keyStream, Span<byte> destination)
-    {
-        int whole = source.Length & ~15;
-        ref byte s = ref MemoryMarshal.GetReference(source);
-        ref byte k = ref MemoryMarshal.GetReference(keyStream);
-        ref byte d = ref MemoryMarshal.GetReference(destination);
-        for (int offset = 0; offset < whole; offset += 16)
-        {
-            (Vector128.LoadUnsafe(ref s, (nuint)offset) ^ Vector128.LoadUnsafe(ref k, (nuint)offset)).StoreUnsafe(ref d, (nuint)offset);
-        }
-
-        for (int i = whole; i < source.Length; i++)
-        {
-            Unsafe.Add(ref d, i) = (byte)(Unsafe.Add(ref s, i) ^ Unsafe.Add(ref k, i));
-        }
-    }
-
     public override bool TryOpen(
         ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
         ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext)
@@ -147,7 +128,7 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
             CryptographicOperations.ZeroMemory(expected);
             if (verified)
             {
-                XorShort(ciphertext, keyStream.Slice(16), plaintext);
+                KeyStream.Xor(ciphertext, keyStream.Slice(16), plaintext);
             }
 
             CryptographicOperations.ZeroMemory(keyStream);

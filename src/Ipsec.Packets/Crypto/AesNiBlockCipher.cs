@@ -114,6 +114,56 @@ internal sealed class AesNiBlockCipher : AesBlockCipher
     public override void CtrXor(Vector128<byte> counterBlock, ReadOnlySpan<byte> source, Span<byte> destination) =>
         Ctr(_encryptionKeys, _rounds, counterBlock, source, destination);
 
+    /// <summary>
+    /// XORs the 128 bytes at <paramref name="source"/> with the key stream of the eight counter blocks from
+    /// <paramref name="counter"/> on (prefix: the counter block's first twelve bytes) into <paramref name="destination"/>
+    /// (may be the same memory): eight blocks in flight, so the AES unit's latency is hidden.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void XorEightCounterBlocks(
+        ref Vector128<byte> k, int rounds, Vector128<uint> prefix, uint counter, ref byte source, ref byte destination)
+    {
+        Vector128<byte> k0 = k;
+        Vector128<byte> b0 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter)).AsByte() ^ k0;
+        Vector128<byte> b1 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 1)).AsByte() ^ k0;
+        Vector128<byte> b2 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 2)).AsByte() ^ k0;
+        Vector128<byte> b3 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 3)).AsByte() ^ k0;
+        Vector128<byte> b4 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 4)).AsByte() ^ k0;
+        Vector128<byte> b5 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 5)).AsByte() ^ k0;
+        Vector128<byte> b6 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 6)).AsByte() ^ k0;
+        Vector128<byte> b7 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 7)).AsByte() ^ k0;
+        for (int i = 1; i < rounds; i++)
+        {
+            Vector128<byte> ki = Unsafe.Add(ref k, i);
+            b0 = X86Aes.Encrypt(b0, ki);
+            b1 = X86Aes.Encrypt(b1, ki);
+            b2 = X86Aes.Encrypt(b2, ki);
+            b3 = X86Aes.Encrypt(b3, ki);
+            b4 = X86Aes.Encrypt(b4, ki);
+            b5 = X86Aes.Encrypt(b5, ki);
+            b6 = X86Aes.Encrypt(b6, ki);
+            b7 = X86Aes.Encrypt(b7, ki);
+        }
+
+        Vector128<byte> kl = Unsafe.Add(ref k, rounds);
+        Vector128<byte> x0 = X86Aes.EncryptLast(b0, kl) ^ Vector128.LoadUnsafe(ref source);
+        Vector128<byte> x1 = X86Aes.EncryptLast(b1, kl) ^ Vector128.LoadUnsafe(ref source, 16);
+        Vector128<byte> x2 = X86Aes.EncryptLast(b2, kl) ^ Vector128.LoadUnsafe(ref source, 32);
+        Vector128<byte> x3 = X86Aes.EncryptLast(b3, kl) ^ Vector128.LoadUnsafe(ref source, 48);
+        Vector128<byte> x4 = X86Aes.EncryptLast(b4, kl) ^ Vector128.LoadUnsafe(ref source, 64);
+        Vector128<byte> x5 = X86Aes.EncryptLast(b5, kl) ^ Vector128.LoadUnsafe(ref source, 80);
+        Vector128<byte> x6 = X86Aes.EncryptLast(b6, kl) ^ Vector128.LoadUnsafe(ref source, 96);
+        Vector128<byte> x7 = X86Aes.EncryptLast(b7, kl) ^ Vector128.LoadUnsafe(ref source, 112);
+        x0.StoreUnsafe(ref destination);
+        x1.StoreUnsafe(ref destination, 16);
+        x2.StoreUnsafe(ref destination, 32);
+        x3.StoreUnsafe(ref destination, 48);
+        x4.StoreUnsafe(ref destination, 64);
+        x5.StoreUnsafe(ref destination, 80);
+        x6.StoreUnsafe(ref destination, 96);
+        x7.StoreUnsafe(ref destination, 112);
+    }
+
     /// <summary>CTR with a 32-bit big-endian counter in the last four bytes, eight blocks per iteration.</summary>
     internal static void Ctr(Vector128<byte>[] rk, int rounds, Vector128<byte> counterBlock, ReadOnlySpan<byte> source, Span<byte> destination)
     {
@@ -127,48 +177,8 @@ internal sealed class AesNiBlockCipher : AesBlockCipher
 
         while (length - offset >= 128)
         {
-            Vector128<byte> k0 = k;
-            Vector128<byte> b0 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter)).AsByte() ^ k0;
-            Vector128<byte> b1 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 1)).AsByte() ^ k0;
-            Vector128<byte> b2 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 2)).AsByte() ^ k0;
-            Vector128<byte> b3 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 3)).AsByte() ^ k0;
-            Vector128<byte> b4 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 4)).AsByte() ^ k0;
-            Vector128<byte> b5 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 5)).AsByte() ^ k0;
-            Vector128<byte> b6 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 6)).AsByte() ^ k0;
-            Vector128<byte> b7 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 7)).AsByte() ^ k0;
+            XorEightCounterBlocks(ref k, rounds, prefix, counter, ref Unsafe.Add(ref src, offset), ref Unsafe.Add(ref dst, offset));
             counter += 8;
-            for (int i = 1; i < rounds; i++)
-            {
-                Vector128<byte> ki = Unsafe.Add(ref k, i);
-                b0 = X86Aes.Encrypt(b0, ki);
-                b1 = X86Aes.Encrypt(b1, ki);
-                b2 = X86Aes.Encrypt(b2, ki);
-                b3 = X86Aes.Encrypt(b3, ki);
-                b4 = X86Aes.Encrypt(b4, ki);
-                b5 = X86Aes.Encrypt(b5, ki);
-                b6 = X86Aes.Encrypt(b6, ki);
-                b7 = X86Aes.Encrypt(b7, ki);
-            }
-
-            Vector128<byte> kl = Unsafe.Add(ref k, rounds);
-            ref byte s = ref Unsafe.Add(ref src, offset);
-            ref byte d = ref Unsafe.Add(ref dst, offset);
-            Vector128<byte> x0 = X86Aes.EncryptLast(b0, kl) ^ Vector128.LoadUnsafe(ref s);
-            Vector128<byte> x1 = X86Aes.EncryptLast(b1, kl) ^ Vector128.LoadUnsafe(ref s, 16);
-            Vector128<byte> x2 = X86Aes.EncryptLast(b2, kl) ^ Vector128.LoadUnsafe(ref s, 32);
-            Vector128<byte> x3 = X86Aes.EncryptLast(b3, kl) ^ Vector128.LoadUnsafe(ref s, 48);
-            Vector128<byte> x4 = X86Aes.EncryptLast(b4, kl) ^ Vector128.LoadUnsafe(ref s, 64);
-            Vector128<byte> x5 = X86Aes.EncryptLast(b5, kl) ^ Vector128.LoadUnsafe(ref s, 80);
-            Vector128<byte> x6 = X86Aes.EncryptLast(b6, kl) ^ Vector128.LoadUnsafe(ref s, 96);
-            Vector128<byte> x7 = X86Aes.EncryptLast(b7, kl) ^ Vector128.LoadUnsafe(ref s, 112);
-            x0.StoreUnsafe(ref d);
-            x1.StoreUnsafe(ref d, 16);
-            x2.StoreUnsafe(ref d, 32);
-            x3.StoreUnsafe(ref d, 48);
-            x4.StoreUnsafe(ref d, 64);
-            x5.StoreUnsafe(ref d, 80);
-            x6.StoreUnsafe(ref d, 96);
-            x7.StoreUnsafe(ref d, 112);
             offset += 128;
         }
 
@@ -228,43 +238,13 @@ internal sealed class AesNiBlockCipher : AesBlockCipher
     /// </summary>
     internal void KeyStream8(Vector128<byte> counterBlock, Span<byte> keyStream)
     {
-        _ = keyStream[127];
-        ref Vector128<byte> k = ref MemoryMarshal.GetArrayDataReference(_encryptionKeys);
-        int rounds = _rounds;
+        Span<byte> blocks = keyStream.Slice(0, 128);
+        blocks.Clear();
         Vector128<uint> prefix = counterBlock.AsUInt32();
-        uint counter = BinaryPrimitives.ReverseEndianness(prefix.GetElement(3));
-        Vector128<byte> k0 = k;
-        Vector128<byte> b0 = counterBlock ^ k0;
-        Vector128<byte> b1 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 1)).AsByte() ^ k0;
-        Vector128<byte> b2 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 2)).AsByte() ^ k0;
-        Vector128<byte> b3 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 3)).AsByte() ^ k0;
-        Vector128<byte> b4 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 4)).AsByte() ^ k0;
-        Vector128<byte> b5 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 5)).AsByte() ^ k0;
-        Vector128<byte> b6 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 6)).AsByte() ^ k0;
-        Vector128<byte> b7 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 7)).AsByte() ^ k0;
-        for (int i = 1; i < rounds; i++)
-        {
-            Vector128<byte> ki = Unsafe.Add(ref k, i);
-            b0 = X86Aes.Encrypt(b0, ki);
-            b1 = X86Aes.Encrypt(b1, ki);
-            b2 = X86Aes.Encrypt(b2, ki);
-            b3 = X86Aes.Encrypt(b3, ki);
-            b4 = X86Aes.Encrypt(b4, ki);
-            b5 = X86Aes.Encrypt(b5, ki);
-            b6 = X86Aes.Encrypt(b6, ki);
-            b7 = X86Aes.Encrypt(b7, ki);
-        }
-
-        Vector128<byte> kl = Unsafe.Add(ref k, rounds);
-        ref byte d = ref MemoryMarshal.GetReference(keyStream);
-        X86Aes.EncryptLast(b0, kl).StoreUnsafe(ref d);
-        X86Aes.EncryptLast(b1, kl).StoreUnsafe(ref d, 16);
-        X86Aes.EncryptLast(b2, kl).StoreUnsafe(ref d, 32);
-        X86Aes.EncryptLast(b3, kl).StoreUnsafe(ref d, 48);
-        X86Aes.EncryptLast(b4, kl).StoreUnsafe(ref d, 64);
-        X86Aes.EncryptLast(b5, kl).StoreUnsafe(ref d, 80);
-        X86Aes.EncryptLast(b6, kl).StoreUnsafe(ref d, 96);
-        X86Aes.EncryptLast(b7, kl).StoreUnsafe(ref d, 112);
+        ref byte d = ref MemoryMarshal.GetReference(blocks);
+        XorEightCounterBlocks(
+            ref MemoryMarshal.GetArrayDataReference(_encryptionKeys), _rounds, prefix,
+            BinaryPrimitives.ReverseEndianness(prefix.GetElement(3)), ref d, ref d);
     }
 
     public override void CbcEncrypt(Vector128<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination)

@@ -155,7 +155,7 @@ internal static class ChaCha20
             Block(ref state, stream);
             state[12]++;
             int n = Math.Min(64, source.Length - offset);
-            XorBytes(source.Slice(offset, n), stream.Slice(0, n), destination.Slice(offset, n));
+            KeyStream.Xor(source.Slice(offset, n), stream.Slice(0, n), destination.Slice(offset, n));
             offset += n;
         }
 
@@ -172,37 +172,6 @@ internal static class ChaCha20
         Span<byte> blocks = keyStream.Slice(0, 256);
         blocks.Clear();
         Xor4(ref state, blocks, blocks);
-    }
-
-    /// <summary>XORs <paramref name="source"/> with <paramref name="keyStream"/> (at least as long) into <paramref name="destination"/>.</summary>
-    public static void XorWith(ReadOnlySpan<byte> source, ReadOnlySpan<byte> keyStream, Span<byte> destination)
-    {
-        int whole = source.Length & ~15;
-        ref byte s = ref MemoryMarshal.GetReference(source);
-        ref byte k = ref MemoryMarshal.GetReference(keyStream);
-        ref byte d = ref MemoryMarshal.GetReference(destination);
-        for (int offset = 0; offset < whole; offset += 16)
-        {
-            (Vector128.LoadUnsafe(ref s, (nuint)offset) ^ Vector128.LoadUnsafe(ref k, (nuint)offset)).StoreUnsafe(ref d, (nuint)offset);
-        }
-
-        XorBytes(source.Slice(whole), keyStream.Slice(whole, source.Length - whole), destination.Slice(whole));
-    }
-
-    private static void XorBytes(ReadOnlySpan<byte> source, ReadOnlySpan<byte> keyStream, Span<byte> destination)
-    {
-        int i = 0;
-        for (; i + 8 <= source.Length; i += 8)
-        {
-            ulong s = BinaryPrimitives.ReadUInt64LittleEndian(source.Slice(i));
-            ulong k = BinaryPrimitives.ReadUInt64LittleEndian(keyStream.Slice(i));
-            BinaryPrimitives.WriteUInt64LittleEndian(destination.Slice(i), s ^ k);
-        }
-
-        for (; i < source.Length; i++)
-        {
-            destination[i] = (byte)(source[i] ^ keyStream[i]);
-        }
     }
 
     // ---- 128-bit lanes: four blocks ----

@@ -83,7 +83,7 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
             Span<byte> keyStream = stackalloc byte[256];
             StartShort(iv, keyStream, out Poly1305 shortMac);
             BlockPadding.AbsorbPadded(ref shortMac, aadHead, aadTail, default);
-            ChaCha20.XorWith(plaintext, keyStream.Slice(64), ciphertext);
+            KeyStream.Xor(plaintext, keyStream.Slice(64), ciphertext);
             BlockPadding.AbsorbPadded(ref shortMac, ciphertext, default, default);
             MacTail(ref shortMac, (long)aadHead.Length + aadTail.Length, ciphertext.Length, tag);
             CryptographicOperations.ZeroMemory(keyStream);
@@ -118,7 +118,7 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
             bool verified = tag.Length == 16 && CryptographicOperations.FixedTimeEquals(expected, tag);
             if (verified)
             {
-                ChaCha20.XorWith(ciphertext, keyStream.Slice(64), plaintext);
+                KeyStream.Xor(ciphertext, keyStream.Slice(64), plaintext);
             }
 
             CryptographicOperations.ZeroMemory(keyStream);
