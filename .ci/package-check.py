@@ -103,6 +103,11 @@ need = {f'lib/{tfm}/Ipsec.Packets.{ext}' for tfm in ('net8.0', 'net10.0') for ex
 check(need <= names, f'{packages[0]} holds {sorted(need)}' + (f'; lacks {sorted(need - names)}' if need - names else ''))
 
 commit, remote = git('rev-parse', 'HEAD'), git('remote', 'get-url', 'origin')
+# Only a remote on a network host becomes the package's repository URL; a clone of a local folder (as CI makes) has a
+# path for a remote, which the SDK neither publishes nor maps, and which must not be published either.
+hosted = bool(remote) and re.match(r'^(https?://|ssh://|git@[^:]+:)', remote) is not None
+# SourceLink maps documents only for the hosts the SDK's providers know.
+mapped = hosted and re.search(r'(github\.com|gitlab\.com|bitbucket\.org|dev\.azure\.com|visualstudio\.com)', remote) is not None
 for path in packages + tools:
     package = zipfile.ZipFile(path)
     nuspec = package.read(next(n for n in package.namelist() if n.endswith('.nuspec'))).decode('utf-8-sig')
@@ -116,10 +121,10 @@ for path in packages + tools:
     if commit:
         check(f'commit="{commit}"' in repository, f'{path}: the nuspec carries the commit {commit[:12]}')
     url = re.search(r'url="([^"]+)"', repository)
-    if remote:
+    if hosted:
         check(url is not None and url.group(1) == remote, f'{path}: the repository URL is the git remote {remote}')
     else:
-        check(url is None, f'{path}: no repository URL (git has no remote, and none is made up)')
+        check(url is None, f'{path}: no repository URL (git has no remote on a network host, and none is made up)')
 
 ci = os.environ.get('CI') == 'true'
 pdbs = [(path, name, zipfile.ZipFile(path).read(name)) for path in symbols + tools
@@ -131,7 +136,7 @@ for path, name, pdb in pdbs:
         outside = [d for d in documents if not d.startswith('/_/')]
         check(documents and not outside, f'{path}!{name}: ' + (f'{len(outside)} of {len(documents)} source paths not under /_/, e.g. {outside[:2]}'
               if outside else f'all {len(documents)} source paths under /_/'))
-    if remote:
+    if mapped:
         check(b'"documents"' in pdb, f'{path}!{name}: carries a SourceLink map to the remote')
 if not ci:
     print('note: CI is not true, so the build kept local source paths; /_/ paths are checked in CI builds only')
