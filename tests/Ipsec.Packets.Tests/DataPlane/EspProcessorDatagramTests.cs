@@ -247,6 +247,42 @@ public class EspProcessorDatagramTests
     }
 
     [Test]
+    public void ABatchNearExhaustionUsesTheLastSequenceNumbersAndCountsTheRest()
+    {
+        // RFC 4303 §3.3.3: without ESN the counter never wraps; a batch larger than what is left gets the last numbers,
+        // and every packet beyond them is SequenceExhausted and counted as such.
+        const int Count = 5;
+        const int Slot = 512;
+        var sender = new EspProcessor(Tunnels.Gcm.Create(spi: Tunnels.Spi, lastSent: uint.MaxValue - 2), Tunnels.Options());
+        var buffer = new byte[Count * Slot];
+        var datagrams = new IpsecDatagram[Count];
+        for (int i = 0; i < Count; i++)
+        {
+            byte[] inner = Tunnels.Inner(100, seed: i);
+            inner.CopyTo(buffer, i * Slot + IpsecDatagram.MaximumHeadroom);
+            datagrams[i] = IpsecDatagram.Outgoing(i * Slot + IpsecDatagram.MaximumHeadroom, inner.Length);
+        }
+
+        Assert.That(sender.ProtectDatagrams(buffer, datagrams), Is.EqualTo(2));
+        Assert.That(datagrams[0].SequenceNumber, Is.EqualTo((ulong)uint.MaxValue - 1));
+        Assert.That(datagrams[1].SequenceNumber, Is.EqualTo((ulong)uint.MaxValue));
+        for (int i = 2; i < Count; i++)
+        {
+            Assert.That(datagrams[i].Status, Is.EqualTo(IpsecStatus.SequenceExhausted), $"packet {i}");
+        }
+
+        SecurityAssociationStatistics statistics = sender.SecurityAssociation.Statistics;
+        Assert.That(statistics.PacketsProtected, Is.EqualTo(2));
+        Assert.That(statistics.SequenceExhaustedDrops, Is.EqualTo(Count - 2));
+
+        // A batch that gets nothing: each packet counted once more.
+        IpsecDatagram[] more = [datagrams[2], datagrams[3]];
+        Assert.That(sender.ProtectDatagrams(buffer, more), Is.Zero);
+        Assert.That(more[0].Status, Is.EqualTo(IpsecStatus.SequenceExhausted));
+        Assert.That(sender.SecurityAssociation.Statistics.SequenceExhaustedDrops, Is.EqualTo(Count));
+    }
+
+    [Test]
     public void TheBatchPathsAllocateNothing()
     {
         const int Count = 32;
