@@ -2,7 +2,12 @@
 compile errors and the score; then the same score with the mutants listed in EQUIVALENT-MUTANTS.md left out; then
 every mutant still alive.
 
-usage: summarize.py [--markdown] EQUIVALENTS_MD REPORT [REPORT...]   (a later report replaces an earlier one's results per file)
+usage: summarize.py [--markdown | --alive-spans] EQUIVALENTS_MD REPORT [REPORT...]
+
+A later report replaces an earlier one's results per file; a partial report (one `.ci/mutation FILE{spans}` saved, marked
+with `ipsecPartialSpans`) instead replaces only the mutants it tested, matched by mutator, replacement and location (so
+the source must be the same as in the earlier report). --alive-spans prints, per file, the `.ci/mutation` argument that
+re-tests only the mutants left alive (survived or no coverage, listed equivalents aside).
 
 An equivalent mutant is matched by file, original code and replacement (whitespace ignored), not by line, so the list
 survives edits elsewhere in the file. EQUIVALENT-MUTANTS.md rows: | file | line | original | replacement | reason |,
@@ -46,18 +51,52 @@ def score(c, equivalents=0):
     return 100.0 * (c['k'] + c['t']) / valid if valid > 0 else 100.0
 
 
+def mutant_key(m):
+    loc = m['location']
+    return (m['mutatorName'], m.get('replacement', ''), loc['start']['line'], loc['start']['column'], loc['end']['line'], loc['end']['column'])
+
+
+def offset(lines, position):
+    return sum(len(line) + 1 for line in lines[:position['line'] - 1]) + position['column'] - 1
+
+
 def main():
     args = sys.argv[1:]
     markdown = args[:1] == ['--markdown']
-    if markdown:
+    alive_spans = args[:1] == ['--alive-spans']
+    if markdown or alive_spans:
         args = args[1:]
     equivalents_path, reports = args[0], args[1:]
     equivalents = load_equivalents(equivalents_path)
     files = {}
     for report in reports:
-        for path, f in json.load(open(report, encoding='utf-8'))['files'].items():
+        data = json.load(open(report, encoding='utf-8'))
+        partial = data.get('ipsecPartialSpans', {})
+        for path, f in data['files'].items():
             marker = 'src/Ipsec.Packets/'
-            files[path[path.index(marker) + len(marker):] if marker in path else path] = (path, f)
+            rel = path[path.index(marker) + len(marker):] if marker in path else path
+            if rel in partial and rel in files:
+                earlier_path, earlier = files[rel]
+                if earlier.get('source') != f.get('source'):
+                    sys.exit(f'{report}: {rel} changed since the earlier report; a partial run can only be laid over the same source')
+                merged = {mutant_key(m): m for m in earlier['mutants']}
+                merged.update({mutant_key(m): m for m in f['mutants']})
+                f = dict(earlier, mutants=list(merged.values()))
+                path = earlier_path
+            files[rel] = (path, f)
+    if alive_spans:
+        for rel, (path, f) in sorted(files.items()):
+            lines = (f.get('source') or '').split('\n')
+            spans = []
+            for m in f['mutants']:
+                if m['status'] not in ('Survived', 'NoCoverage'):
+                    continue
+                if (rel, norm(original_text(lines, m['location'])), norm(m.get('replacement', ''))) in equivalents:
+                    continue
+                spans.append((offset(lines, m['location']['start']), offset(lines, m['location']['end'])))
+            if spans:
+                print(rel + ''.join(f'{{{a}..{b}}}' for a, b in sorted(set(spans))))
+        return
     rows, alive = [], []
     total = dict(k=0, s=0, t=0, n=0, c=0, e=0)
     for rel, (path, f) in sorted(files.items()):
