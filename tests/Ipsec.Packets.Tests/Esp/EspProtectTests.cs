@@ -40,4 +40,20 @@ public class EspProtectTests
         Assert.That(output.AsSpan(0, 60).ToArray(), Is.EqualTo(inner));
         Assert.That(output.AsSpan(60, 240).ToArray(), Is.All.EqualTo(0), "the TFC padding is zeros");
     }
+
+    [Test]
+    public void ADummyPacketCarriesRandomBytes()
+    {
+        // RFC 4303 §2.6: a dummy packet should look like traffic. ENCR_NULL shows the payload on the wire.
+        var config = new EspConfiguration(EncryptionAlgorithm.Null, 0, IntegrityAlgorithm.HmacSha2_256_128);
+        using EspSecurityAssociation sender = config.Create();
+        var first = new byte[200];
+        var second = new byte[200];
+        Assert.That(sender.ProtectDummy(48, first, out int written), Is.EqualTo(IpsecStatus.Success));
+        Assert.That(sender.ProtectDummy(48, second, out _), Is.EqualTo(IpsecStatus.Success));
+        byte[] payload = first.AsSpan(sender.HeaderLength, 48).ToArray();
+        Assert.That(payload, Is.Not.EqualTo(second.AsSpan(sender.HeaderLength, 48).ToArray()), "each dummy has its own bytes");
+        Assert.That(payload, Has.Some.Not.EqualTo(0));
+        Assert.That(first[written - sender.IcvSize - 1], Is.EqualTo(59), "Next Header 59 (no next header)");
+    }
 }
