@@ -70,6 +70,7 @@ public sealed class GatewayLab : IDisposable
     /// <summary>Fails (CI=true) or ignores the test, with the reason, unless this is root on Linux with ip, ping, tcpdump, python3 and /dev/net/tun.</summary>
     public static void RequireEnvironment()
     {
+        Interop.InteropPrerequisite.IgnoreIfSkipRequested();
         string? missing = null;
         if (!OperatingSystem.IsLinux())
         {

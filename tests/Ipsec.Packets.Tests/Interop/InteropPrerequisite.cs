@@ -26,8 +26,9 @@ public enum InteropOutcome
 public static class InteropPrerequisite
 {
     /// <summary>
-    /// Set to 1 by <c>.ci/mutation</c>: every interop test is ignored, with this reason printed, even with CI=true, because
-    /// Stryker re-runs the suite once per mutant and the external processes would dominate its run time.
+    /// Set to 1 by <c>.ci/mutation</c>: every interop test (Scapy, tshark, the strongSwan lab) and the gateway end-to-end
+    /// tests are ignored, with this reason printed, even with CI=true, because Stryker re-runs the covering tests once per
+    /// mutant and the external processes (daemons, network namespaces, child processes) would dominate its run time.
     /// </summary>
     public const string SkipVariable = "IPSEC_SKIP_INTEROP";
 
@@ -52,14 +53,19 @@ public static class InteropPrerequisite
     /// <param name="remedy">How to get it, appended to the skip message.</param>
     public static void Require(string tool, string? missingReason, string remedy)
     {
+        IgnoreIfSkipRequested();
+        Require(tool, missingReason, remedy, IsCi, TestContext.Error);
+    }
+
+    /// <summary>Ignores the current test, with the reason printed once, when <see cref="SkipVariable"/> is 1.</summary>
+    public static void IgnoreIfSkipRequested()
+    {
         if (Environment.GetEnvironmentVariable(SkipVariable) == "1")
         {
-            string reason = $"{SkipVariable}=1: interop tests skipped on request (mutation testing, .ci/mutation)";
+            string reason = $"{SkipVariable}=1: interop and end-to-end tests skipped on request (mutation testing, .ci/mutation)";
             ReportOnce(SkipVariable, reason + ".", TestContext.Error);
             Assert.Ignore(reason);
         }
-
-        Require(tool, missingReason, remedy, IsCi, TestContext.Error);
     }
 
     /// <summary><see cref="Require(string, string?, string)"/> with the CI flag and the progress writer given.</summary>

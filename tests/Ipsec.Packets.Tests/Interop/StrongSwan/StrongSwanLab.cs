@@ -62,6 +62,7 @@ public sealed partial class StrongSwanLab : IDisposable
     /// </summary>
     public static void RequireEnvironment()
     {
+        InteropPrerequisite.IgnoreIfSkipRequested();
         string? missing = !OperatingSystem.IsLinux() ? "Linux"
             : !LabProcess.IsRoot ? "root (network namespaces)"
             : !File.Exists(CharonPath) ? "strongSwan's charon (Debian strongswan-charon, libcharon-extra-plugins, libstrongswan-standard-plugins)"
