@@ -64,6 +64,22 @@ public class EspSecurityAssociationOptionsTests
         Assert.That(ex.Message, Does.StartWith(message), "the message begins with the field it is about");
     }
 
+    [Test]
+    public void NoOptionsAtAllIsAnArgumentNullException()
+    {
+        var ex = Assert.Throws<ArgumentNullException>(() => new EspSecurityAssociation(null!).Dispose());
+        Assert.That(ex!.ParamName, Is.EqualTo("options"));
+    }
+
+    [Test]
+    public void AWrongKeySizeSaysWhichSizesFitAndWhetherASaltFollows()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new EspSecurityAssociation(Options(EncryptionAlgorithm.AesGcm16, 16)).Dispose());
+        Assert.That(ex!.Message, Does.StartWith("EncryptionKey: ENCR_AES_GCM_16 needs a key of 128, 192, 256 bits followed by a 4-byte salt; got 16 bytes."));
+        ex = Assert.Throws<ArgumentException>(() => new EspSecurityAssociation(Options(EncryptionAlgorithm.AesCbc, 17, IntegrityAlgorithm.HmacSha1_96)).Dispose());
+        Assert.That(ex!.Message, Does.StartWith("EncryptionKey: ENCR_AES_CBC needs a key of 128, 192, 256 bits; got 17 bytes."));
+    }
+
     private static IEnumerable<TestCaseData> Accepted()
     {
         yield return new TestCaseData(Gcm(replayWindow: 0)).SetName("replay protection off");
@@ -105,6 +121,51 @@ public class EspSecurityAssociationOptionsTests
         ex = Assert.Throws<ArgumentOutOfRangeException>(() => sa.ProtectDummy(-1, new byte[100], out _));
         Assert.That(ex!.ParamName, Is.EqualTo("dummyPayloadLength"));
         Assert.That(sa.OutboundSequenceNumber, Is.Zero);
+    }
+
+    [Test]
+    public void ADummyPacketOnADisposedSaThrowsBeforeWritingAnything()
+    {
+        var sa = new EspSecurityAssociation(Gcm());
+        sa.Dispose();
+        var destination = new byte[200];
+        Assert.Throws<ObjectDisposedException>(() => sa.ProtectDummy(40, destination, out _));
+        Assert.That(destination, Is.All.EqualTo(0), "no random bytes written by a call that throws");
+    }
+
+    [Test]
+    public void ADisposedSaReservesNoSequenceNumbersForABatch()
+    {
+        var sa = new EspSecurityAssociation(Gcm());
+        sa.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => sa.ReserveSequenceNumbers(8, out _));
+        Assert.That(sa.OutboundSequenceNumber, Is.Zero);
+    }
+
+    // The sizing methods are exact: MaximumTrailerLength is the most Protect adds after a payload (TFC padding aside), and
+    // a TFC target that is exactly the largest payload that fits still fits.
+    [TestCaseSource(typeof(EspConfigurations), nameof(EspConfigurations.Cases))]
+    public void TheMaximumTrailerLengthIsWhatTheWorstPayloadLengthTakes(EspConfiguration config)
+    {
+        using EspSecurityAssociation sa = config.Create();
+        int largest = 0;
+        for (int length = 0; length < 64; length++)
+        {
+            largest = Math.Max(largest, sa.GetProtectedLength(length, 6) - sa.HeaderLength - length);
+        }
+
+        Assert.That(sa.MaximumTrailerLength, Is.EqualTo(largest));
+    }
+
+    [TestCase(102)]    // with the 2-byte trailer a multiple of AES-GCM's 4-byte alignment: no padding
+    [TestCase(1002)]
+    public void ATfcTargetEqualToTheLargestPayloadThatFitsStillFits(int target)
+    {
+        using var sa = new EspSecurityAssociation(Gcm(tfc: target));
+        int room = sa.GetProtectedLength(target, 4);
+        Assert.That(sa.GetMaximumPayloadLength(room, 4), Is.EqualTo(target));
+        Assert.That(sa.GetMaximumPayloadLength(room - 1, 4), Is.EqualTo(-1), "below the target's length nothing fits: every payload is padded to it");
+        Assert.That(sa.GetMaximumPayloadLength(room - 1, 6), Is.GreaterThan(0), "a payload without its own length is not padded");
     }
 
     [Test]
