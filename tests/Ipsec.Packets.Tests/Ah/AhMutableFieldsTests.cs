@@ -187,4 +187,49 @@ public class AhMutableFieldsTests
         byte[] headers = AhTestPackets.IPv6([(43, routing)], payloadLength: 0)[..64];
         Assert.That(AhMutableFields.TryZeroIPv6(headers), Is.False);
     }
+    private static readonly byte[] Segment0 = AhTestPackets.Address("2001:db8:9::9");
+    private static readonly byte[] Segment1 = AhTestPackets.Address("2001:db8:1::1");
+
+    private static byte[] SrhHeaders(int segmentsLeft, byte[] tlvs)
+    {
+        byte[] srh = AhTestPackets.SegmentRoutingHeader(segmentsLeft, tlvs, Segment0, Segment1);
+        return AhTestPackets.IPv6([(43, srh)], payloadLength: 0, destination: Segment1)[..(40 + srh.Length)];
+    }
+
+    [Test]
+    public void ASegmentRoutingHeaderWithoutTlvsPredictsTheLastSegment()
+    {
+        byte[] headers = SrhHeaders(1, []);
+        Assert.That(AhMutableFields.TryZeroIPv6(headers), Is.True);
+        Assert.That(headers[24..40], Is.EqualTo(Segment0), "Segment List[0] is the final destination");
+        Assert.That(headers[40 + 3], Is.Zero, "Segments Left 0 on arrival");
+    }
+
+    [Test]
+    public void AReducedSegmentRoutingHeaderIsPredicted()
+    {
+        // RFC 8754 §4.1.1 and §4.3.1.1: Segments Left may be Last Entry + 1 when the first segment is only in the
+        // destination field (a reduced SRH); more than that is refused.
+        byte[] reduced = SrhHeaders(2, []);
+        Assert.That(AhMutableFields.TryZeroIPv6(reduced), Is.True);
+        Assert.That(reduced[24..40], Is.EqualTo(Segment0));
+        Assert.That(AhMutableFields.TryZeroIPv6(SrhHeaders(3, [])), Is.False);
+    }
+
+    [TestCase(new byte[] { 0x81, 4, 0xA1, 0xA2, 0xA3, 0xA4, 0x05, 0 }, new byte[] { 0x81, 4, 0, 0, 0, 0, 0x05, 0 }, TestName = "a last TLV of two bytes that ends exactly with the header")]
+    [TestCase(new byte[] { 0, 0x85, 4, 1, 2, 3, 4, 0 }, new byte[] { 0, 0x85, 4, 0, 0, 0, 0, 0 }, TestName = "a TLV after a Pad1")]
+    public void SrhTlvsThatFitTheHeaderExactlyAreAccepted(byte[] tlvs, byte[] expected)
+    {
+        byte[] headers = SrhHeaders(0, tlvs);
+        Assert.That(AhMutableFields.TryZeroIPv6(headers), Is.True);
+        Assert.That(headers[^8..], Is.EqualTo(expected), "the data of TLVs with the may-change bit is zeroed, the others kept");
+    }
+
+    [TestCase(new byte[] { 0, 0, 0, 0, 0, 0, 0, 0x05 }, TestName = "a TLV type in the last byte, without its length")]
+    [TestCase(new byte[] { 0, 0x05, 6, 1, 2, 3, 4, 5 }, TestName = "a TLV after a Pad1 one byte longer than what is left")]
+    [TestCase(new byte[] { 0, 0x85, 6, 1, 2, 3, 4, 5 }, TestName = "a may-change TLV after a Pad1 one byte longer than what is left")]
+    public void SrhTlvsThatRunPastTheHeaderAreRefused(byte[] tlvs)
+    {
+        Assert.That(AhMutableFields.TryZeroIPv6(SrhHeaders(0, tlvs)), Is.False);
+    }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers.Binary;
 using System.Net;
 using NUnit.Framework;
 
@@ -132,6 +133,112 @@ public class AhSecurityAssociationLimitsTests
         Assert.That(() => pair.Sender.Protect(buffer, 0, -1, out _), Throws.InstanceOf<ArgumentOutOfRangeException>());
         Assert.That(() => pair.Receiver.Unprotect(buffer, buffer.Length, 1, out _), Throws.InstanceOf<ArgumentOutOfRangeException>());
         Assert.That(pair.Receiver.Unprotect(buffer, buffer.Length, 0, out _), Is.EqualTo(IpsecStatus.Truncated), "an empty packet at the end");
+    }
+
+    [Test]
+    public void ARangeOutsideTheBufferIsRefusedNamingTheOffset()
+    {
+        using var pair = new AhPair(IntegrityAlgorithm.HmacSha2_256_128);
+        var buffer = new byte[100];
+        foreach ((int offset, int length) in new[] { (-1, 10), (0, -1), (91, 10), (100, 1) })
+        {
+            foreach (bool protect in new[] { true, false })
+            {
+                var ex = Assert.Throws<ArgumentOutOfRangeException>(() =>
+                    _ = protect ? pair.Sender.Protect(buffer, offset, length, out _) : pair.Receiver.Unprotect(buffer, offset, length, out _));
+                Assert.That(ex!.ParamName, Is.EqualTo("offset"), $"offset {offset}, length {length}");
+                Assert.That(ex.Message, Does.StartWith($"offset {offset} and length {length} do not lie within the 100-byte buffer."));
+            }
+        }
+    }
+
+    [Test]
+    public void WhatIsNotAWholeIPPacketIsRefusedBeforeAnySequenceNumberIsSpent()
+    {
+        using var pair = new AhPair(IntegrityAlgorithm.HmacSha2_256_128);
+        var buffer = new byte[100];
+        buffer[64] = 0x45;   // an IPv4 header cut after 10 bytes
+        Assert.That(pair.Sender.Protect(buffer, 64, 10, out _), Is.EqualTo(IpsecStatus.Truncated));
+        Assert.That(pair.Sender.OutboundSequenceNumber, Is.Zero);
+    }
+
+    [Test]
+    public void TransportModeNeedsRoomForAhBeforeThePacket()
+    {
+        using var pair = new AhPair(IntegrityAlgorithm.HmacSha2_256_128);
+        byte[] packet = AhTestPackets.IPv4();
+        int headroom = pair.Sender.HeaderLengthIPv4;
+        var buffer = new byte[headroom - 1 + packet.Length];
+        packet.CopyTo(buffer, headroom - 1);
+        Assert.That(pair.Sender.Protect(buffer, headroom - 1, packet.Length, out _), Is.EqualTo(IpsecStatus.DestinationTooSmall));
+        Assert.That(buffer.AsSpan(headroom - 1).ToArray(), Is.EqualTo(packet), "the packet is left as it was");
+        Assert.That(pair.Sender.OutboundSequenceNumber, Is.Zero);
+
+        buffer = new byte[headroom + packet.Length];
+        packet.CopyTo(buffer, headroom);
+        Assert.That(pair.Sender.Protect(buffer, headroom, packet.Length, out AhProcessResult result), Is.EqualTo(IpsecStatus.Success));
+        Assert.That(result.Offset, Is.Zero);
+    }
+
+    [Test]
+    public void TunnelModeRunsOutOfSequenceNumbersAndCountsIt()
+    {
+        using var pair = new AhPair(IntegrityAlgorithm.HmacSha2_256_128, IpsecMode.Tunnel, initialSequenceNumber: uint.MaxValue);
+        byte[] packet = AhTestPackets.IPv4();
+        var buffer = new byte[pair.Sender.MaximumHeadroom + packet.Length];
+        packet.CopyTo(buffer, pair.Sender.MaximumHeadroom);
+        byte[] before = (byte[])buffer.Clone();
+        Assert.That(pair.Sender.Protect(buffer, pair.Sender.MaximumHeadroom, packet.Length, out AhProcessResult result), Is.EqualTo(IpsecStatus.SequenceExhausted));
+        Assert.That(result.Length, Is.Zero);
+        Assert.That(buffer, Is.EqualTo(before));
+        Assert.That(pair.Sender.Statistics.SequenceExhaustedDrops, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void AnAhHeaderLongerThanThePacketIsMalformedAndOneCutBeforeItsFixedPartTruncated()
+    {
+        using var pair = new AhPair(IntegrityAlgorithm.HmacSha2_256_128);
+        byte[] packet = pair.Protect(AhTestPackets.IPv4());
+        foreach ((int ahBytes, IpsecStatus expected) in new[] { (12, IpsecStatus.Malformed), (11, IpsecStatus.Truncated) })
+        {
+            // The IP header says the packet ends after ahBytes of AH; AH's Payload Len still says 28 bytes.
+            byte[] cut = packet.AsSpan(0, 20 + ahBytes).ToArray();
+            BinaryPrimitives.WriteUInt16BigEndian(cut.AsSpan(2), (ushort)cut.Length);
+            AhTestPackets.FixIPv4Checksum(cut);
+            Assert.That(pair.Unprotect(cut).Status, Is.EqualTo(expected), $"{ahBytes} bytes of AH");
+        }
+
+        Assert.That(pair.Receiver.Statistics.MalformedDrops, Is.EqualTo(2));
+    }
+
+    [TestCase(false, TestName = "HMAC")]
+    [TestCase(true, TestName = "GMAC")]
+    public void AnIPPacketWithNothingAfterItsHeaderIsProtectedAndVerifies(bool gmac)
+    {
+        // Next Header 59 (no next header) and no payload: the ICV covers the IP header and AH alone.
+        using var pair = new AhPair(gmac ? IntegrityAlgorithm.AesGmac128 : IntegrityAlgorithm.HmacSha2_256_128);
+        byte[] packet = AhTestPackets.IPv4(payloadLength: 0)[..20];
+        packet[9] = 59;
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), 20);
+        AhTestPackets.FixIPv4Checksum(packet);
+        byte[] sent = pair.Protect(packet);
+        Assert.That(sent.Length, Is.EqualTo(20 + pair.Sender.HeaderLengthIPv4));
+        (IpsecStatus status, byte[] restored) = pair.Unprotect(sent);
+        Assert.That(status, Is.EqualTo(IpsecStatus.Success));
+        Assert.That(restored, Is.EqualTo(packet));
+    }
+
+    [Test]
+    public void AWrongKeySizeSaysWhichSizeFitsAndWhetherASaltFollows()
+    {
+        static string Message(IntegrityAlgorithm integrity, int keyLength) =>
+            Assert.Throws<ArgumentException>(() => new AhSecurityAssociation(new AhSecurityAssociationOptions
+            {
+                Spi = 0x1234, Integrity = integrity, IntegrityKey = new byte[keyLength], Mode = IpsecMode.Transport,
+            }).Dispose())!.Message;
+
+        Assert.That(Message(IntegrityAlgorithm.AesGmac128, 16), Does.StartWith("IntegrityKey: AUTH_AES_128_GMAC needs a 16-byte key followed by a 4-byte salt; got 16 bytes."));
+        Assert.That(Message(IntegrityAlgorithm.HmacSha2_256_128, 31), Does.StartWith("IntegrityKey: AUTH_HMAC_SHA2_256_128 needs a 32-byte key; got 31 bytes."));
     }
 
     private static IpsecStatus Protect(AhSecurityAssociation sa, byte[] packet, out AhProcessResult result)
