@@ -70,7 +70,11 @@ internal sealed class GhashClmul : GhashKey
     /// <summary>The blocks per step this key's GHASH takes (16, 8 or 4).</summary>
     internal int WideBlocks => _wideBlocks;
 
-    private static Vector128<byte> ReverseMask => Vector128.Create((byte)15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    private static Vector128<byte> ReverseMask
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector128.Create((byte)15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<byte> Reflect(Vector128<byte> block) => Ssse3.Shuffle(block, ReverseMask);
@@ -287,6 +291,21 @@ internal sealed class GhashClmul : GhashKey
     /// <summary>The running GHASH state after absorbing <paramref name="a"/> || <paramref name="b"/>, zero-padded, from 0.</summary>
     internal Vector128<ulong> AbsorbAad(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
     {
+        if (a.Length + b.Length <= 16)
+        {
+            // ESP's 8- or 12-byte AAD: one block, one multiply.
+            if (a.Length + b.Length == 0)
+            {
+                return Vector128<ulong>.Zero;
+            }
+
+            Span<byte> block = stackalloc byte[16];
+            block.Clear();
+            a.CopyTo(block);
+            b.CopyTo(block.Slice(a.Length));
+            return Multiply(Reflect(Vector128.Create((ReadOnlySpan<byte>)block)).AsUInt64(), _powers[0]);
+        }
+
         Sink sink = NewSink();
         BlockPadding.AbsorbPadded(ref sink, a, b, default);
         return sink.State;
@@ -331,6 +350,33 @@ internal sealed class GhashClmul : GhashKey
         }
 
         return Reduce(lo, hi);
+    }
+
+    /// <summary>
+    /// Absorbs the last <paramref name="blockCount"/> (0..8) zero-padded blocks at <paramref name="blocks"/> and the lengths
+    /// block into <paramref name="y"/> with one reduction (block i of the m = count + 1 times H^(m-i)), and returns GHASH in
+    /// the byte order of the specification.
+    /// </summary>
+    internal Vector128<byte> FinishBlocks(Vector128<ulong> y, ref byte blocks, int blockCount, long aadLength, long textLength)
+    {
+        ref Vector128<ulong> h = ref MemoryMarshal.GetArrayDataReference(_powers);
+        Vector128<ulong> lengths = Vector128.Create((ulong)textLength * 8, (ulong)aadLength * 8);
+        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
+        if (blockCount == 0)
+        {
+            lengths ^= y;
+        }
+        else
+        {
+            MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref blocks)).AsUInt64() ^ y, Unsafe.Add(ref h, blockCount), ref low, ref high);
+            for (int i = 1; i < blockCount; i++)
+            {
+                MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref blocks, (nuint)(16 * i))).AsUInt64(), Unsafe.Add(ref h, blockCount - i), ref low, ref high);
+            }
+        }
+
+        MultiplyAccumulate(lengths, h, ref low, ref high);
+        return Reflect(Reduce(low, high).AsByte());
     }
 
     /// <summary>Absorbs the lengths block and returns GHASH in the byte order of the specification.</summary>
