@@ -55,21 +55,13 @@ internal static class AesGcmPipelined
             counter += 8;
         }
 
+        // The last one or two groups are hashed with the tail and the lengths, under one reduction.
         int done = groups << 7;
-        if (groups >= 2)
-        {
-            y = ghash.Absorb8(y, ref Unsafe.Add(ref dst, done - 256));
-        }
-
-        if (groups >= 1)
-        {
-            y = ghash.Absorb8(y, ref Unsafe.Add(ref dst, done - 128));
-        }
-
+        int pendingBlocks = Math.Min(groups, 2) << 3;
         Span<byte> scratch = stackalloc byte[ScratchLength];
         Vector128<byte> tag = FinishTail(
-            ref k, rounds, ghash, j0, prefix, counter, y, plaintext.Slice(done), ciphertext.Slice(done), scratch,
-            encrypting: true, (long)aadHead.Length + aadTail.Length, plaintext.Length);
+            ref k, rounds, ghash, j0, prefix, counter, y, ref Unsafe.Add(ref dst, done - 16 * pendingBlocks), pendingBlocks,
+            plaintext.Slice(done), ciphertext.Slice(done), scratch, encrypting: true, (long)aadHead.Length + aadTail.Length, plaintext.Length);
         CryptographicOperations.ZeroMemory(scratch);
         return tag;
     }
@@ -94,26 +86,32 @@ internal static class AesGcmPipelined
         int groups = ciphertext.Length >> 7;
         int done = groups << 7;
         bool onePass = !ciphertext.Overlaps(plaintext);
+        int pendingBlocks = Math.Min(groups, 2) << 3;
         if (onePass)
         {
+            // As in Seal, two groups behind: the last two are hashed with the tail under one reduction.
             for (int g = 0; g < groups; g++)
             {
                 int offset = g << 7;
-                y = ghash.Absorb8(y, ref Unsafe.Add(ref src, offset));
+                if (g >= 2)
+                {
+                    y = ghash.Absorb8(y, ref Unsafe.Add(ref src, offset - 256));
+                }
+
                 AesNiBlockCipher.XorEightCounterBlocks(ref k, rounds, prefix, counter, ref Unsafe.Add(ref src, offset), ref Unsafe.Add(ref dst, offset));
                 counter += 8;
             }
         }
         else
         {
-            y = ghash.AbsorbPadded(y, ciphertext.Slice(0, done));
+            y = ghash.AbsorbPadded(y, ciphertext.Slice(0, done - 16 * pendingBlocks));
             counter += (uint)(groups << 3);
         }
 
         Span<byte> scratch = stackalloc byte[ScratchLength];
         int tailLength = ciphertext.Length - done;
         Vector128<byte> full = FinishTail(
-            ref k, rounds, ghash, j0, prefix, counter, y, ciphertext.Slice(done), default, scratch,
+            ref k, rounds, ghash, j0, prefix, counter, y, ref Unsafe.Add(ref src, done - 16 * pendingBlocks), pendingBlocks, ciphertext.Slice(done), default, scratch,
             encrypting: false, (long)aadHead.Length + aadTail.Length, ciphertext.Length);
         bool verified = TagComparison.Matches(full, tag);
         if (verified)
@@ -141,14 +139,14 @@ internal static class AesGcmPipelined
 
     /// <summary>
     /// The tail (0..127 bytes) after the whole groups, with E(J0): one eight-lane AES pass over E(J0) and the tail's first
-    /// seven counter blocks (an eighth block, for tails over 112 bytes, separately), GHASH of the tail's ciphertext and the
-    /// lengths with one reduction. Encrypting writes the tail's ciphertext to <paramref name="destination"/>; decrypting
+    /// seven counter blocks (an eighth block, for tails over 112 bytes, separately), GHASH of the <paramref name="groupBlocks"/>
+    /// still unhashed whole blocks at <paramref name="groups"/>, the tail's ciphertext and the lengths with one reduction. Encrypting writes the tail's ciphertext to <paramref name="destination"/>; decrypting
     /// leaves the tail's plaintext in <paramref name="scratch"/> at <see cref="TextOffset"/> for the caller to release.
     /// Returns the full tag.
     /// </summary>
     private static Vector128<byte> FinishTail(
         ref Vector128<byte> k, int rounds, GhashClmul ghash, Vector128<byte> j0, Vector128<uint> prefix, uint counter,
-        Vector128<ulong> y, ReadOnlySpan<byte> source, Span<byte> destination, Span<byte> scratch, bool encrypting,
+        Vector128<ulong> y, ref byte groups, int groupBlocks, ReadOnlySpan<byte> source, Span<byte> destination, Span<byte> scratch, bool encrypting,
         long aadLength, long textLength)
     {
         int blocks = (source.Length + 15) >> 4;
@@ -159,7 +157,7 @@ internal static class AesGcmPipelined
         Vector128<byte> hash = default;
         if (!encrypting)
         {
-            hash = ghash.FinishBlocks(y, ref text, blocks, aadLength, textLength);
+            hash = ghash.FinishBlocks(y, ref groups, groupBlocks, ref text, blocks, aadLength, textLength);
         }
 
         AesNiBlockCipher.XorEightBlocks(ref k, rounds, j0, prefix, counter, ref s, ref s);
@@ -176,7 +174,7 @@ internal static class AesGcmPipelined
             Span<byte> tail = scratch.Slice(TextOffset, 16 * blocks);
             tail.Slice(0, source.Length).CopyTo(destination);
             tail.Slice(source.Length).Clear();
-            hash = ghash.FinishBlocks(y, ref text, blocks, aadLength, textLength);
+            hash = ghash.FinishBlocks(y, ref groups, groupBlocks, ref text, blocks, aadLength, textLength);
         }
 
         return hash ^ Vector128.LoadUnsafe(ref s);

@@ -27,14 +27,18 @@ internal sealed class GhashClmul : GhashKey
 #endif
         4;
 
-    // H^1..H^16 in the byte-reflected representation: _powers[i] = H^(i+1). The wide steps read them highest first, as
+    // H^1..H^32 in the byte-reflected representation: _powers[i] = H^(i+1). The wide steps read them highest first, as
     // 128-bit lanes of 256- or 512-bit vectors (lane 0 multiplies the first block of the group).
-    private readonly Vector128<ulong>[] _powers = new Vector128<ulong>[16];
+    private readonly Vector128<ulong>[] _powers = new Vector128<ulong>[PowerCount];
     private readonly int _wideBlocks;
     private readonly Vector128<ulong>[] _descending = new Vector128<ulong>[16];
 
-    // H^8..H^1: the multipliers of one eight-block group of the one-pass GCM seal.
-    private readonly Vector128<ulong>[] _descending8 = new Vector128<ulong>[8];
+    // H^32..H^1 (_descendingAll[j] = H^(32 - j)): any run of consecutive powers, highest first, for the pipelined GCM's
+    // eight-block groups (H^8..H^1) and its last reduction over up to 25 blocks.
+    private readonly Vector128<ulong>[] _descendingAll = new Vector128<ulong>[PowerCount];
+
+    /// <summary>The powers of H kept: enough for two eight-block groups, an eight-block tail and the lengths block.</summary>
+    private const int PowerCount = 32;
 
     public GhashClmul(Vector128<byte> h)
     {
@@ -45,9 +49,9 @@ internal sealed class GhashClmul : GhashKey
             _powers[i] = Multiply(_powers[i - 1], h1);
         }
 
-        for (int j = 0; j < 8; j++)
+        for (int j = 0; j < PowerCount; j++)
         {
-            _descending8[j] = _powers[7 - j];
+            _descendingAll[j] = _powers[PowerCount - 1 - j];
         }
 
         // _descending[j] = H^(n - j) for the n blocks of one wide step (lane j of the group multiplies block j).
@@ -324,7 +328,7 @@ internal sealed class GhashClmul : GhashKey
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Vector128<ulong> Absorb8(Vector128<ulong> y, ref byte blocks)
     {
-        ref Vector128<ulong> h = ref MemoryMarshal.GetArrayDataReference(_descending8);
+        ref Vector128<ulong> h = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_descendingAll), PowerCount - 8);
 #if NET9_0_OR_GREATER
         if (_wideBlocks == 16)
         {
@@ -353,29 +357,59 @@ internal sealed class GhashClmul : GhashKey
     }
 
     /// <summary>
-    /// Absorbs the last <paramref name="blockCount"/> (0..8) zero-padded blocks at <paramref name="blocks"/> and the lengths
-    /// block into <paramref name="y"/> with one reduction (block i of the m = count + 1 times H^(m-i)), and returns GHASH in
-    /// the byte order of the specification.
+    /// Absorbs, with one reduction, the last blocks of a text into <paramref name="y"/>: <paramref name="groupBlocks"/>
+    /// (0, 8 or 16) whole blocks at <paramref name="groups"/>, then <paramref name="tailBlocks"/> (0..8) zero-padded
+    /// blocks at <paramref name="tail"/>, then the lengths block; block i of the m in all is multiplied by H^(m-i). Returns
+    /// GHASH in the byte order of the specification.
     /// </summary>
-    internal Vector128<byte> FinishBlocks(Vector128<ulong> y, ref byte blocks, int blockCount, long aadLength, long textLength)
+    internal Vector128<byte> FinishBlocks(
+        Vector128<ulong> y, ref byte groups, int groupBlocks, ref byte tail, int tailBlocks, long aadLength, long textLength)
     {
+        int m = groupBlocks + tailBlocks + 1;
         ref Vector128<ulong> h = ref MemoryMarshal.GetArrayDataReference(_powers);
-        Vector128<ulong> lengths = Vector128.Create((ulong)textLength * 8, (ulong)aadLength * 8);
         Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
-        if (blockCount == 0)
+        Vector128<ulong> pending = y;
+#if NET9_0_OR_GREATER
+        if (groupBlocks != 0 && _wideBlocks == 16)
         {
-            lengths ^= y;
+            // Four blocks per 512-bit multiply, by H^m..H^(m - groupBlocks + 1) read highest first.
+            ref ulong d = ref Unsafe.As<Vector128<ulong>, ulong>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_descendingAll), PowerCount - m));
+            Vector512<byte> reverse = Vector512.Create(Vector256.Create(ReverseMask, ReverseMask), Vector256.Create(ReverseMask, ReverseMask));
+            Vector512<ulong> low512 = Vector512<ulong>.Zero, high512 = Vector512<ulong>.Zero, middle512 = Vector512<ulong>.Zero;
+            Vector512<ulong> inject = pending.ToVector256().ToVector512();
+            for (int i = 0; i < groupBlocks; i += 4)
+            {
+                Vector512<ulong> x = Avx512BW.Shuffle(Vector512.LoadUnsafe(ref groups, (nuint)(16 * i)), reverse).AsUInt64() ^ inject;
+                Vector512<ulong> k = Vector512.LoadUnsafe(ref d, (nuint)(2 * i));
+                low512 ^= Pclmulqdq.V512.CarrylessMultiply(x, k, 0x00);
+                high512 ^= Pclmulqdq.V512.CarrylessMultiply(x, k, 0x11);
+                middle512 ^= Pclmulqdq.V512.CarrylessMultiply(x, k, 0x10) ^ Pclmulqdq.V512.CarrylessMultiply(x, k, 0x01);
+                inject = Vector512<ulong>.Zero;
+            }
+
+            Vector128<ulong> middle = Fold(middle512);
+            low = Fold(low512) ^ Sse2.ShiftLeftLogical128BitLane(middle, 8);
+            high = Fold(high512) ^ Sse2.ShiftRightLogical128BitLane(middle, 8);
+            pending = Vector128<ulong>.Zero;
         }
         else
+#endif
         {
-            MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref blocks)).AsUInt64() ^ y, Unsafe.Add(ref h, blockCount), ref low, ref high);
-            for (int i = 1; i < blockCount; i++)
+            for (int i = 0; i < groupBlocks; i++)
             {
-                MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref blocks, (nuint)(16 * i))).AsUInt64(), Unsafe.Add(ref h, blockCount - i), ref low, ref high);
+                MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref groups, (nuint)(16 * i))).AsUInt64() ^ pending, Unsafe.Add(ref h, m - 1 - i), ref low, ref high);
+                pending = Vector128<ulong>.Zero;
             }
         }
 
-        MultiplyAccumulate(lengths, h, ref low, ref high);
+        for (int j = 0; j < tailBlocks; j++)
+        {
+            MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref tail, (nuint)(16 * j))).AsUInt64() ^ pending, Unsafe.Add(ref h, tailBlocks - j), ref low, ref high);
+            pending = Vector128<ulong>.Zero;
+        }
+
+        Vector128<ulong> lengths = Vector128.Create((ulong)textLength * 8, (ulong)aadLength * 8);
+        MultiplyAccumulate(lengths ^ pending, h, ref low, ref high);
         return Reflect(Reduce(low, high).AsByte());
     }
 
@@ -445,13 +479,13 @@ internal sealed class GhashClmul : GhashKey
     {
         arrays.Add(_powers);
         arrays.Add(_descending);
-        arrays.Add(_descending8);
+        arrays.Add(_descendingAll);
     }
 
     public override void Dispose()
     {
         CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_powers.AsSpan()));
         CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_descending.AsSpan()));
-        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_descending8.AsSpan()));
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_descendingAll.AsSpan()));
     }
 }
