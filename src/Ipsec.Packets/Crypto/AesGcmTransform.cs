@@ -79,11 +79,7 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
         Vector128<byte> full;
         if (IsShort(aadHead.Length + aadTail.Length, plaintext.Length))
         {
-            Span<byte> keyStream = stackalloc byte[128];
-            _aesNi!.KeyStream8(j0, keyStream);
-            KeyStream.Xor(plaintext, keyStream.Slice(16), ciphertext);
-            full = _clmul!.ComputeShort(aadHead, aadTail, ciphertext) ^ Vector128.Create((ReadOnlySpan<byte>)keyStream);
-            CryptographicOperations.ZeroMemory(keyStream);
+            full = AesGcmShort.Seal(_aesNi!, _clmul!, j0, aadHead, aadTail, plaintext, ciphertext);
         }
         else if (_aesNi is not null && _clmul is not null)
         {
@@ -125,17 +121,7 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
 
         if (IsShort(aadHead.Length + aadTail.Length, ciphertext.Length))
         {
-            Span<byte> keyStream = stackalloc byte[128];
-            _aesNi!.KeyStream8(j0, keyStream);
-            Vector128<byte> shortTag = _clmul!.ComputeShort(aadHead, aadTail, ciphertext) ^ Vector128.Create((ReadOnlySpan<byte>)keyStream);
-            bool verified = TagComparison.Matches(shortTag, tag);
-            if (verified)
-            {
-                KeyStream.Xor(ciphertext, keyStream.Slice(16), plaintext);
-            }
-
-            CryptographicOperations.ZeroMemory(keyStream);
-            return verified;
+            return AesGcmShort.TryOpen(_aesNi!, _clmul!, j0, aadHead, aadTail, ciphertext, tag, plaintext);
         }
 
         if (_aesNi is not null && _clmul is not null)

@@ -264,10 +264,11 @@ internal sealed class GhashClmul : GhashKey
     /// <summary>
     /// GHASH of at most 16 bytes of AAD and at most <see cref="ShortCiphertextLimit"/> bytes of ciphertext with a single
     /// reduction: block i of the m blocks (AAD, ciphertext, lengths) is multiplied by H^(m-i+1) and the products summed.
-    /// Whole ciphertext blocks are read where they are; only a partial last block goes through a zero-padded copy.
+    /// Whole ciphertext blocks are read where they are; a partial last block is <paramref name="lastPartialBlock"/>, already
+    /// zero-padded in a register.
     /// </summary>
-    [SkipLocalsInit]
-    internal Vector128<byte> ComputeShort(ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext)
+    internal Vector128<byte> ComputeShort(
+        ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext, Vector128<byte> lastPartialBlock)
     {
         int aadLength = aadHead.Length + aadTail.Length;
         int aadBlocks = aadLength == 0 ? 0 : 1;
@@ -289,10 +290,7 @@ internal sealed class GhashClmul : GhashKey
 
         if (partial != 0)
         {
-            Span<byte> last = stackalloc byte[16];
-            last.Clear();
-            ciphertext.Slice(16 * whole).CopyTo(last);
-            MultiplyAccumulate(Reflect(Vector128.Create((ReadOnlySpan<byte>)last)).AsUInt64(), Unsafe.Add(ref h, 1), ref low, ref high);
+            MultiplyAccumulate(Reflect(lastPartialBlock).AsUInt64(), Unsafe.Add(ref h, 1), ref low, ref high);
         }
 
         Vector128<ulong> lengths = Vector128.Create((ulong)ciphertext.Length * 8, (ulong)aadLength * 8);

@@ -28,7 +28,7 @@ internal static class TagComparison
             padded.Clear();
             tag.CopyTo(padded);
             received = Vector128.Create((ReadOnlySpan<byte>)padded);
-            expected &= Vector128.LessThan(Vector128.Create((byte)0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector128.Create((byte)tag.Length));
+            expected &= VectorMasks.FirstBytes(tag.Length);
         }
 
         return (expected ^ received) == Vector128<byte>.Zero;

@@ -282,6 +282,7 @@ public sealed partial class EspProcessor : ISecurityAssociation
 
         // Read what the outer header inherits before the inner packet is encrypted in place.
         OuterHeaderTemplate.InnerFields fields = OuterHeaderTemplate.ReadInner(inner);
+        ushort identification = template.NextIdentification();
         IpsecStatus status = _sa.Protect(inner, nextHeader, buffer[(offset - _sa.HeaderLength)..], out _);
         if (status != IpsecStatus.Success)
         {
@@ -289,7 +290,7 @@ public sealed partial class EspProcessor : ISecurityAssociation
         }
 
         Span<byte> outer = buffer.Slice(start, total);
-        template.Write(outer, _options.UdpEncapsulation ? (byte)IPProtocol.Udp : (byte)IPProtocol.Esp, fields);
+        template.Write(outer, _options.UdpEncapsulation ? (byte)IPProtocol.Udp : (byte)IPProtocol.Esp, fields, identification);
         if (_options.UdpEncapsulation)
         {
             WriteUdpHeader(outer[template.HeaderLength..], espLength, endpoints);
