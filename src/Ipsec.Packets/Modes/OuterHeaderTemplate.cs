@@ -99,10 +99,20 @@ internal sealed class OuterHeaderTemplate
     }
 
     /// <summary>
-    /// The next IPv4 Identification of this tunnel (RFC 6864), taken before the packet's payload is encrypted: the
-    /// interlocked add then does not wait for the encryption's stores to drain.
+    /// The next IPv4 Identification of this tunnel from its counter (AH), taken before the packet's payload is processed.
     /// </summary>
     public ushort NextIdentification() => IsIPv6 ? (ushort)0 : (ushort)Interlocked.Increment(ref _identification.Value);
+
+    /// <summary>
+    /// The IPv4 Identification (RFC 6864) of the ESP packet with <paramref name="sequenceNumber"/>: its low sixteen bits
+    /// plus this tunnel's random offset. Identifications then count up by one per packet from a random start, as the
+    /// counter does, without another write shared by every thread sending on the SA (the ESP sequence number is already
+    /// unique per packet). ESP tunnels use this; AH tunnels the counter.
+    /// </summary>
+    public ushort IdentificationFor(ulong sequenceNumber) => (ushort)((uint)sequenceNumber + (uint)Volatile.Read(ref _identification.Value));
+
+    /// <summary>Sets the offset <see cref="IdentificationFor"/> adds (tests reproducing captured packets).</summary>
+    public void SetIdentificationOffset(ushort offset) => Volatile.Write(ref _identification.Value, offset);
 
     /// <summary>
     /// Writes the outer header at the start of <paramref name="packet"/> (the whole outer packet), with
