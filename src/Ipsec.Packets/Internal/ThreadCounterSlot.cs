@@ -17,6 +17,11 @@ internal static class ThreadCounterSlot
 
     private static int s_free = (1 << Count) - 1;
 
+    // The slot plus one (0: not asked yet, -1: none free when asked): a primitive thread-static, read inline on every
+    // packet. The holder only keeps the slot for the thread's lifetime (its finalizer frees it); it is never read.
+    [ThreadStatic]
+    private static int t_slotPlusOne;
+
     [ThreadStatic]
     private static Holder? t_holder;
 
@@ -24,9 +29,16 @@ internal static class ThreadCounterSlot
     internal static int FreeSlots => BitOperations.PopCount((uint)Volatile.Read(ref s_free));
 
     /// <summary>The calling thread's slot (0 to <see cref="Count"/> - 1), or -1 when it has none.</summary>
-    public static int Current => (t_holder ?? Acquire()).Slot;
+    public static int Current
+    {
+        get
+        {
+            int slotPlusOne = t_slotPlusOne;
+            return slotPlusOne > 0 ? slotPlusOne - 1 : slotPlusOne < 0 ? -1 : Acquire();
+        }
+    }
 
-    private static Holder Acquire()
+    private static int Acquire()
     {
         int slot = -1;
         int free = Volatile.Read(ref s_free);
@@ -43,7 +55,9 @@ internal static class ThreadCounterSlot
             free = witnessed;
         }
 
-        return t_holder = new Holder(slot);
+        t_holder = new Holder(slot);
+        t_slotPlusOne = slot >= 0 ? slot + 1 : -1;
+        return slot;
     }
 
     private sealed class Holder(int slot)
