@@ -38,9 +38,7 @@ internal static class AesGcmShort
         if (partial != 0)
         {
             Span<byte> block = stackalloc byte[16];
-            block.Clear();
-            plaintext.Slice(16 * whole).CopyTo(block);
-            last = (Vector128.Create((ReadOnlySpan<byte>)block) ^ Vector128.LoadUnsafe(ref ks, (nuint)(16 * whole + 16))) & VectorMasks.FirstBytes(partial);
+            last = (VectorMasks.LoadPartialBlock(plaintext.Slice(16 * whole)) ^ Vector128.LoadUnsafe(ref ks, (nuint)(16 * whole + 16))) & VectorMasks.FirstBytes(partial);
             last.CopyTo(block);
             block.Slice(0, partial).CopyTo(ciphertext.Slice(16 * whole));
         }
@@ -67,9 +65,7 @@ internal static class AesGcmShort
         Vector128<byte> last = default;
         if (partial != 0)
         {
-            block.Clear();
-            ciphertext.Slice(16 * whole).CopyTo(block);
-            last = Vector128.Create((ReadOnlySpan<byte>)block);
+            last = VectorMasks.LoadPartialBlock(ciphertext.Slice(16 * whole));
         }
 
         bool verified = TagComparison.Matches(ghash.ComputeShort(aadHead, aadTail, ciphertext, last) ^ Vector128.LoadUnsafe(ref ks), tag);
