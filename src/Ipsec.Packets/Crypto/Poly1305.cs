@@ -13,8 +13,10 @@ namespace Ipsec.Packets.Crypto;
 [SkipLocalsInit]
 internal struct Poly1305 : IBlockSink
 {
-    // Below 16 blocks the three r-power products of the four-lane path cost more than they save.
-    private const int VectorThreshold = 256;
+    // Below 16 blocks the three r-power products of the four-lane path cost more than they save; the eight-lane path
+    // computes seven, so it starts later.
+    private const int Avx2Threshold = 256;
+    private const int Avx512Threshold = 512;
 
     private readonly ulong _r0, _r1;
     private readonly ulong _pad0, _pad1;
@@ -28,6 +30,18 @@ internal struct Poly1305 : IBlockSink
         _pad0 = BinaryPrimitives.ReadUInt64LittleEndian(key.Slice(16));
         _pad1 = BinaryPrimitives.ReadUInt64LittleEndian(key.Slice(24));
     }
+
+    /// <summary>The most blocks this machine absorbs in parallel: 8 (AVX-512F), 4 (AVX2) or 1 (the radix-2^64 loop).</summary>
+    public static int MaximumLanes { get; } = Poly1305Avx512.IsSupported ? 8 : Poly1305Avx2.IsSupported ? 4 : 1;
+
+    /// <summary>
+    /// A cap on the lanes long inputs use (8, 4 or 1; the machine's maximum by default). For tests, which run every path
+    /// on one machine; not meant to be changed while other threads compute MACs.
+    /// </summary>
+    internal static int LanesLimit { get; set; } = 8;
+
+    /// <summary>The lanes long inputs use now: the machine's maximum under <see cref="LanesLimit"/>.</summary>
+    public static int Lanes => Math.Min(MaximumLanes, LanesLimit);
 
     /// <summary>Adds a·b to the 128-bit accumulator (high, low).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -93,11 +107,21 @@ internal struct Poly1305 : IBlockSink
     {
         ulong r0 = _r0, r1 = _r1, s1 = r1 + (r1 >> 2);
         ulong h0 = _h0, h1 = _h1, h2 = _h2;
-        if (blocks.Length >= VectorThreshold && Poly1305Avx2.IsSupported && BitConverter.IsLittleEndian)
+        if (blocks.Length >= Avx2Threshold && BitConverter.IsLittleEndian)
         {
-            int vectorLength = blocks.Length & ~63;
-            Poly1305Avx2.Absorb(ref h0, ref h1, ref h2, r0, r1, blocks.Slice(0, vectorLength));
-            blocks = blocks.Slice(vectorLength);
+            int lanes = Lanes;
+            if (lanes >= 8 && blocks.Length >= Avx512Threshold)
+            {
+                int vectorLength = blocks.Length & -Poly1305Avx512.StepLength;
+                Poly1305Avx512.Absorb(ref h0, ref h1, ref h2, r0, r1, blocks.Slice(0, vectorLength));
+                blocks = blocks.Slice(vectorLength);
+            }
+            else if (lanes >= 4)
+            {
+                int vectorLength = blocks.Length & -Poly1305Avx2.StepLength;
+                Poly1305Avx2.Absorb(ref h0, ref h1, ref h2, r0, r1, blocks.Slice(0, vectorLength));
+                blocks = blocks.Slice(vectorLength);
+            }
         }
 
         ReadOnlySpan<ulong> words = MemoryMarshal.Cast<byte, ulong>(blocks.Slice(0, blocks.Length & ~15));
