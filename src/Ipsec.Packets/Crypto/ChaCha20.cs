@@ -13,7 +13,9 @@ namespace Ipsec.Packets.Crypto;
 /// <summary>
 /// The ChaCha20 block function and stream cipher of RFC 8439 §2.3–2.4 (32-bit counter, 96-bit nonce). The stream runs
 /// 16, 8 or 4 blocks at once, one block per vector lane (AVX-512, AVX2, SSE2/AdvSimd), and transposes the lanes back
-/// into blocks with unpack and lane shuffles; the last partial run works on a padded stack copy.
+/// into blocks with unpack and lane shuffles; the last partial run works on a padded stack copy. The block functions are
+/// compiled optimised from the first call (<see cref="MethodImplOptions.AggressiveOptimization"/>): unoptimised code keeps
+/// every local on the stack, which would leave key-stream blocks (the Poly1305 key among them) in dead frames.
 /// </summary>
 [SkipLocalsInit]
 internal static class ChaCha20
@@ -52,6 +54,7 @@ internal static class ChaCha20
     }
 
     /// <summary>Writes the 64-byte key-stream block for <paramref name="state"/> (its counter word included).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Block(ref State state, Span<byte> output)
     {
         uint x0 = state[0], x1 = state[1], x2 = state[2], x3 = state[3];
@@ -188,9 +191,6 @@ internal static class ChaCha20
         XorRun(ref state, run, blocks);
     }
 
-    /// <summary>Four blocks of key stream into <paramref name="keyStream"/> (256 bytes); see <see cref="KeyStreamRun"/>.</summary>
-    public static void KeyStream4(ref State state, Span<byte> keyStream) => KeyStreamRun(ref state, keyStream, 4);
-
     /// <summary>XORs <paramref name="buffer"/> (64 · <paramref name="blocks"/> bytes) in place with one run of that width.</summary>
     private static void XorRun(ref State state, Span<byte> buffer, int blocks)
     {
@@ -273,6 +273,7 @@ internal static class ChaCha20
             .StoreUnsafe(ref MemoryMarshal.GetReference(destination), (nuint)offset);
 
     /// <summary>XORs 256 bytes with blocks c..c+3 and advances the counter by four.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Xor4(ref State state, ReadOnlySpan<byte> source, Span<byte> destination)
     {
         _ = source[255];
@@ -365,6 +366,7 @@ internal static class ChaCha20
     }
 
     /// <summary>XORs 512 bytes with blocks c..c+7 and advances the counter by eight.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Xor8(ref State state, ReadOnlySpan<byte> source, Span<byte> destination)
     {
         _ = source[511];
@@ -445,6 +447,7 @@ internal static class ChaCha20
     }
 
     /// <summary>XORs 1,024 bytes with blocks c..c+15 and advances the counter by sixteen.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Xor16(ref State state, ReadOnlySpan<byte> source, Span<byte> destination)
     {
         _ = source[1023];

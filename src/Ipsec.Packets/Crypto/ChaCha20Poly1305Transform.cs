@@ -39,7 +39,7 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
     /// vectors): block 0 keys Poly1305, the rest covers the start of the text. Leaves the state at the next block and
     /// returns the run's length in bytes.
     /// </summary>
-    private int StartRun(ReadOnlySpan<byte> iv, int textLength, Span<byte> keyStream, out ChaCha20.State state, out Poly1305 mac)
+    private int StartRun(ReadOnlySpan<byte> iv, int textLength, Span<byte> keyStream, out ChaCha20.State state)
     {
         state = default;
         ChaCha20.Initialize(
@@ -59,7 +59,6 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
             runLength = 64;
         }
 
-        mac = new Poly1305(keyStream.Slice(0, 32));
         return runLength;
     }
 
@@ -91,8 +90,9 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
         KeyMaterial.CheckInOut(plaintext, ciphertext, nameof(ciphertext));
         KeyMaterial.CheckLength(tag, 16, nameof(tag));
         Span<byte> keyStream = stackalloc byte[FirstRunLimit];
-        int runLength = StartRun(iv, plaintext.Length, keyStream, out ChaCha20.State state, out Poly1305 mac);
+        int runLength = StartRun(iv, plaintext.Length, keyStream, out ChaCha20.State state);
         Span<byte> firstRun = keyStream.Slice(0, runLength);
+        Poly1305 mac = new(firstRun.Slice(0, 32));
         Crypt(ref state, firstRun, plaintext, ciphertext);
         BlockPadding.AbsorbPadded(ref mac, aadHead, aadTail, default);
         BlockPadding.AbsorbPadded(ref mac, ciphertext, default, default);
@@ -110,8 +110,9 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
         KeyMaterial.CheckInOut(ciphertext, plaintext, nameof(plaintext));
         Span<byte> expected = stackalloc byte[16];
         Span<byte> keyStream = stackalloc byte[FirstRunLimit];
-        int runLength = StartRun(iv, ciphertext.Length, keyStream, out ChaCha20.State state, out Poly1305 mac);
+        int runLength = StartRun(iv, ciphertext.Length, keyStream, out ChaCha20.State state);
         Span<byte> firstRun = keyStream.Slice(0, runLength);
+        Poly1305 mac = new(firstRun.Slice(0, 32));
         BlockPadding.AbsorbPadded(ref mac, aadHead, aadTail, default);
         BlockPadding.AbsorbPadded(ref mac, ciphertext, default, default);
         MacTail(ref mac, (long)aadHead.Length + aadTail.Length, ciphertext.Length, expected);
