@@ -8,7 +8,7 @@ namespace Ipsec.Packets.Benchmarks.Peers;
 
 /// <summary>
 /// Where ChaCha20-Poly1305's time goes: the ChaCha20 key stream alone (at each run width), Poly1305 alone, the whole seal
-/// and the BCL's raw encrypt (the baseline) on the same bytes.
+/// and open, and the BCL's (the baseline) and libsodium's raw encrypt on the same bytes.
 /// </summary>
 [MemoryDiagnoser]
 public class ChaCha20Poly1305PartsBenchmarks
@@ -23,8 +23,11 @@ public class ChaCha20Poly1305PartsBenchmarks
     private System.Security.Cryptography.ChaCha20Poly1305 _bcl = null!;
     private byte[] _payload = null!;
     private byte[] _output = null!;
+    private byte[] _sealed = null!;
+    private byte[] _sealedTag = null!;
+    private NSecAead _nsec = null!;
 
-    [Params(1400, 9000)]
+    [Params(512, 1400, 9000)]
     public int PayloadSize { get; set; }
 
     [GlobalSetup]
@@ -42,6 +45,10 @@ public class ChaCha20Poly1305PartsBenchmarks
 
         _chacha = AeadFactory.Create(EncryptionAlgorithm.ChaCha20Poly1305, keymat);
         _bcl = new System.Security.Cryptography.ChaCha20Poly1305(keymat.AsSpan(0, 32));
+        _nsec = NSecAead.ForChaCha20Poly1305(keymat.AsSpan(0, 32));
+        _sealed = new byte[PayloadSize];
+        _sealedTag = new byte[16];
+        _chacha.Seal(_iv, _aad, default, _payload, _sealed, _sealedTag);
     }
 
     [GlobalCleanup]
@@ -49,6 +56,7 @@ public class ChaCha20Poly1305PartsBenchmarks
     {
         _chacha.Dispose();
         _bcl.Dispose();
+        _nsec.Dispose();
     }
 
     [Benchmark(Baseline = true, Description = "BCL ChaCha20Poly1305 encrypt")]
@@ -56,6 +64,12 @@ public class ChaCha20Poly1305PartsBenchmarks
 
     [Benchmark(Description = "ours seal")]
     public void Seal() => _chacha.Seal(_iv, _aad, default, _payload, _output.AsSpan(0, PayloadSize), _tag);
+
+    [Benchmark(Description = "ours open")]
+    public bool Open() => _chacha.TryOpen(_iv, _aad, default, _sealed, _sealedTag, _output.AsSpan(0, PayloadSize));
+
+    [Benchmark(Description = "NSec (libsodium) encrypt")]
+    public void NSec() => _nsec.Encrypt(_nonce, _aad, _payload, _output);
 
     [Benchmark(Description = "ChaCha20 key stream, widest")]
     public void ChaCha20Widest() => KeyStream(16);

@@ -48,15 +48,16 @@ internal struct Poly1305Limbs
 
     /// <summary>
     /// Back to radix 2^64 (h2 small, as <see cref="Poly1305"/> expects) after one more carry: the limbs sit at bits 0, 26,
-    /// 52, 78 and 104; L4 may reach bit 130 before the fold.
+    /// 52, 78 and 104; L4 may reach bit 130 before the fold. Additions and constant shifts only (no comparison of 128-bit
+    /// values, whose operator branches on the high halves).
     /// </summary>
     public readonly void ToRadix64(out ulong h0, out ulong h1, out ulong h2)
     {
         Poly1305Limbs sum = Carry(L0, L1, L2, L3, L4);
         UInt128 lower = sum.L0 + ((UInt128)sum.L1 << 26) + ((UInt128)sum.L2 << 52) + ((UInt128)sum.L3 << 78);
-        UInt128 total = lower + ((UInt128)(sum.L4 & 0xffffff) << 104);
-        h0 = (ulong)total;
-        h1 = (ulong)(total >> 64);
-        h2 = (sum.L4 >> 24) + (total < lower ? 1UL : 0UL);
+        UInt128 upper = (ulong)(lower >> 64) + ((UInt128)sum.L4 << 40);
+        h0 = (ulong)lower;
+        h1 = (ulong)upper;
+        h2 = (ulong)(upper >> 64);
     }
 }
