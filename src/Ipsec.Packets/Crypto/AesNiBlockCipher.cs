@@ -99,9 +99,13 @@ internal sealed class AesNiBlockCipher : AesBlockCipher
 
     /// <summary>Encrypts one block with the given schedule.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector128<byte> Encrypt(Vector128<byte>[] rk, int rounds, Vector128<byte> block)
+    internal static Vector128<byte> Encrypt(Vector128<byte>[] rk, int rounds, Vector128<byte> block) =>
+        Encrypt(ref MemoryMarshal.GetArrayDataReference(rk), rounds, block);
+
+    /// <summary>Encrypts one block with the schedule at <paramref name="k"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<byte> Encrypt(ref Vector128<byte> k, int rounds, Vector128<byte> block)
     {
-        ref Vector128<byte> k = ref MemoryMarshal.GetArrayDataReference(rk);
         block ^= k;
         for (int i = 1; i < rounds; i++)
         {
@@ -121,17 +125,27 @@ internal sealed class AesNiBlockCipher : AesBlockCipher
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void XorEightCounterBlocks(
-        ref Vector128<byte> k, int rounds, Vector128<uint> prefix, uint counter, ref byte source, ref byte destination)
+        ref Vector128<byte> k, int rounds, Vector128<uint> prefix, uint counter, ref byte source, ref byte destination) =>
+        XorEightBlocks(ref k, rounds, prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter)).AsByte(), prefix, counter + 1, ref source, ref destination);
+
+    /// <summary>
+    /// XORs the 128 bytes at <paramref name="source"/> with E(<paramref name="first"/>) and the key stream of the seven
+    /// counter blocks from <paramref name="counter"/> on, into <paramref name="destination"/> (may be the same memory), in
+    /// one pipelined pass: for GCM's last group, <paramref name="first"/> is J0, whose encryption masks the tag.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void XorEightBlocks(
+        ref Vector128<byte> k, int rounds, Vector128<byte> first, Vector128<uint> prefix, uint counter, ref byte source, ref byte destination)
     {
         Vector128<byte> k0 = k;
-        Vector128<byte> b0 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter)).AsByte() ^ k0;
-        Vector128<byte> b1 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 1)).AsByte() ^ k0;
-        Vector128<byte> b2 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 2)).AsByte() ^ k0;
-        Vector128<byte> b3 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 3)).AsByte() ^ k0;
-        Vector128<byte> b4 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 4)).AsByte() ^ k0;
-        Vector128<byte> b5 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 5)).AsByte() ^ k0;
-        Vector128<byte> b6 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 6)).AsByte() ^ k0;
-        Vector128<byte> b7 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 7)).AsByte() ^ k0;
+        Vector128<byte> b0 = first ^ k0;
+        Vector128<byte> b1 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter)).AsByte() ^ k0;
+        Vector128<byte> b2 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 1)).AsByte() ^ k0;
+        Vector128<byte> b3 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 2)).AsByte() ^ k0;
+        Vector128<byte> b4 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 3)).AsByte() ^ k0;
+        Vector128<byte> b5 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 4)).AsByte() ^ k0;
+        Vector128<byte> b6 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 5)).AsByte() ^ k0;
+        Vector128<byte> b7 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 6)).AsByte() ^ k0;
         for (int i = 1; i < rounds; i++)
         {
             Vector128<byte> ki = Unsafe.Add(ref k, i);

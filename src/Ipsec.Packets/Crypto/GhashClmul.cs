@@ -27,14 +27,18 @@ internal sealed class GhashClmul : GhashKey
 #endif
         4;
 
-    // H^1..H^16 in the byte-reflected representation: _powers[i] = H^(i+1). The wide steps read them highest first, as
+    // H^1..H^32 in the byte-reflected representation: _powers[i] = H^(i+1). The wide steps read them highest first, as
     // 128-bit lanes of 256- or 512-bit vectors (lane 0 multiplies the first block of the group).
-    private readonly Vector128<ulong>[] _powers = new Vector128<ulong>[16];
+    private readonly Vector128<ulong>[] _powers = new Vector128<ulong>[PowerCount];
     private readonly int _wideBlocks;
     private readonly Vector128<ulong>[] _descending = new Vector128<ulong>[16];
 
-    // H^8..H^1: the multipliers of one eight-block group of the one-pass GCM seal.
-    private readonly Vector128<ulong>[] _descending8 = new Vector128<ulong>[8];
+    // H^32..H^1 (_descendingAll[j] = H^(32 - j)): any run of consecutive powers, highest first, for the pipelined GCM's
+    // eight-block groups (H^8..H^1) and its last reduction over up to 25 blocks.
+    private readonly Vector128<ulong>[] _descendingAll = new Vector128<ulong>[PowerCount];
+
+    /// <summary>The powers of H kept: enough for two eight-block groups, an eight-block tail and the lengths block.</summary>
+    private const int PowerCount = 32;
 
     public GhashClmul(Vector128<byte> h)
     {
@@ -45,9 +49,9 @@ internal sealed class GhashClmul : GhashKey
             _powers[i] = Multiply(_powers[i - 1], h1);
         }
 
-        for (int j = 0; j < 8; j++)
+        for (int j = 0; j < PowerCount; j++)
         {
-            _descending8[j] = _powers[7 - j];
+            _descendingAll[j] = _powers[PowerCount - 1 - j];
         }
 
         // _descending[j] = H^(n - j) for the n blocks of one wide step (lane j of the group multiplies block j).
@@ -70,7 +74,11 @@ internal sealed class GhashClmul : GhashKey
     /// <summary>The blocks per step this key's GHASH takes (16, 8 or 4).</summary>
     internal int WideBlocks => _wideBlocks;
 
-    private static Vector128<byte> ReverseMask => Vector128.Create((byte)15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    private static Vector128<byte> ReverseMask
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector128.Create((byte)15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<byte> Reflect(Vector128<byte> block) => Ssse3.Shuffle(block, ReverseMask);
@@ -256,37 +264,72 @@ internal sealed class GhashClmul : GhashKey
     /// <summary>
     /// GHASH of at most 16 bytes of AAD and at most <see cref="ShortCiphertextLimit"/> bytes of ciphertext with a single
     /// reduction: block i of the m blocks (AAD, ciphertext, lengths) is multiplied by H^(m-i+1) and the products summed.
+    /// Whole ciphertext blocks are read where they are; a partial last block is <paramref name="lastPartialBlock"/>, already
+    /// zero-padded in a register.
     /// </summary>
-    [SkipLocalsInit]
-    internal Vector128<byte> ComputeShort(ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext)
+    internal Vector128<byte> ComputeShort(
+        ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext, Vector128<byte> lastPartialBlock)
     {
         int aadLength = aadHead.Length + aadTail.Length;
-        Span<byte> blocks = stackalloc byte[144];
         int aadBlocks = aadLength == 0 ? 0 : 1;
-        int textBlocks = (ciphertext.Length + 15) >> 4;
-        int used = 16 * (aadBlocks + textBlocks);
-        blocks.Slice(0, used).Clear();
-        aadHead.CopyTo(blocks);
-        aadTail.CopyTo(blocks.Slice(aadHead.Length));
-        ciphertext.CopyTo(blocks.Slice(16 * aadBlocks));
-        int m = aadBlocks + textBlocks + 1;
-        ref byte p = ref MemoryMarshal.GetReference(blocks);
+        int whole = ciphertext.Length >> 4;
+        int partial = ciphertext.Length & 15;
+        int m = aadBlocks + whole + (partial == 0 ? 0 : 1) + 1;
         ref Vector128<ulong> h = ref MemoryMarshal.GetArrayDataReference(_powers);
         Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
-        for (int i = 0; i < m - 1; i++)
+        if (aadBlocks != 0)
         {
-            MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref p, (nuint)(16 * i))).AsUInt64(), Unsafe.Add(ref h, m - 1 - i), ref low, ref high);
+            MultiplyAccumulate(AadBlock(aadHead, aadTail), Unsafe.Add(ref h, m - 1), ref low, ref high);
+        }
+
+        ref byte c = ref MemoryMarshal.GetReference(ciphertext);
+        for (int i = 0; i < whole; i++)
+        {
+            MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref c, (nuint)(16 * i))).AsUInt64(), Unsafe.Add(ref h, m - 1 - aadBlocks - i), ref low, ref high);
+        }
+
+        if (partial != 0)
+        {
+            MultiplyAccumulate(Reflect(lastPartialBlock).AsUInt64(), Unsafe.Add(ref h, 1), ref low, ref high);
         }
 
         Vector128<ulong> lengths = Vector128.Create((ulong)ciphertext.Length * 8, (ulong)aadLength * 8);
         MultiplyAccumulate(lengths, h, ref low, ref high);
-        blocks.Slice(0, used).Clear();
         return Reflect(Reduce(low, high).AsByte());
+    }
+
+    /// <summary>
+    /// The byte-reflected, zero-padded block of an AAD of 1..16 bytes. ESP's 8- and 12-byte AAD (SPI, sequence number) is
+    /// read in four-byte words, each inside one of the stores that wrote it, so the loads are forwarded from the store
+    /// buffer instead of waiting for a wider load to find the bytes in the cache.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> AadBlock(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        if (b.IsEmpty && (a.Length == 8 || a.Length == 12))
+        {
+            ref byte p = ref MemoryMarshal.GetReference(a);
+            uint third = a.Length == 12 ? Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref p, 8)) : 0;
+            Vector128<uint> words = Vector128.Create(Unsafe.ReadUnaligned<uint>(ref p), Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref p, 4)), third, 0);
+            return Reflect(words.AsByte()).AsUInt64();
+        }
+
+        Span<byte> block = stackalloc byte[16];
+        block.Clear();
+        a.CopyTo(block);
+        b.CopyTo(block.Slice(a.Length));
+        return Reflect(Vector128.Create((ReadOnlySpan<byte>)block)).AsUInt64();
     }
 
     /// <summary>The running GHASH state after absorbing <paramref name="a"/> || <paramref name="b"/>, zero-padded, from 0.</summary>
     internal Vector128<ulong> AbsorbAad(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
     {
+        if (a.Length + b.Length <= 16)
+        {
+            // ESP's 8- or 12-byte AAD: one block, one multiply.
+            return a.Length + b.Length == 0 ? Vector128<ulong>.Zero : Multiply(AadBlock(a, b), _powers[0]);
+        }
+
         Sink sink = NewSink();
         BlockPadding.AbsorbPadded(ref sink, a, b, default);
         return sink.State;
@@ -305,7 +348,7 @@ internal sealed class GhashClmul : GhashKey
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Vector128<ulong> Absorb8(Vector128<ulong> y, ref byte blocks)
     {
-        ref Vector128<ulong> h = ref MemoryMarshal.GetArrayDataReference(_descending8);
+        ref Vector128<ulong> h = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_descendingAll), PowerCount - 8);
 #if NET9_0_OR_GREATER
         if (_wideBlocks == 16)
         {
@@ -331,6 +374,63 @@ internal sealed class GhashClmul : GhashKey
         }
 
         return Reduce(lo, hi);
+    }
+
+    /// <summary>
+    /// Absorbs, with one reduction, the last blocks of a text into <paramref name="y"/>: <paramref name="groupBlocks"/>
+    /// (0, 8 or 16) whole blocks at <paramref name="groups"/>, then <paramref name="tailBlocks"/> (0..8) zero-padded
+    /// blocks at <paramref name="tail"/>, then the lengths block; block i of the m in all is multiplied by H^(m-i). Returns
+    /// GHASH in the byte order of the specification.
+    /// </summary>
+    internal Vector128<byte> FinishBlocks(
+        Vector128<ulong> y, ref byte groups, int groupBlocks, ref byte tail, int tailBlocks, long aadLength, long textLength)
+    {
+        int m = groupBlocks + tailBlocks + 1;
+        ref Vector128<ulong> h = ref MemoryMarshal.GetArrayDataReference(_powers);
+        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
+        Vector128<ulong> pending = y;
+#if NET9_0_OR_GREATER
+        if (groupBlocks != 0 && _wideBlocks == 16)
+        {
+            // Four blocks per 512-bit multiply, by H^m..H^(m - groupBlocks + 1) read highest first.
+            ref ulong d = ref Unsafe.As<Vector128<ulong>, ulong>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_descendingAll), PowerCount - m));
+            Vector512<byte> reverse = Vector512.Create(Vector256.Create(ReverseMask, ReverseMask), Vector256.Create(ReverseMask, ReverseMask));
+            Vector512<ulong> low512 = Vector512<ulong>.Zero, high512 = Vector512<ulong>.Zero, middle512 = Vector512<ulong>.Zero;
+            Vector512<ulong> inject = pending.ToVector256().ToVector512();
+            for (int i = 0; i < groupBlocks; i += 4)
+            {
+                Vector512<ulong> x = Avx512BW.Shuffle(Vector512.LoadUnsafe(ref groups, (nuint)(16 * i)), reverse).AsUInt64() ^ inject;
+                Vector512<ulong> k = Vector512.LoadUnsafe(ref d, (nuint)(2 * i));
+                low512 ^= Pclmulqdq.V512.CarrylessMultiply(x, k, 0x00);
+                high512 ^= Pclmulqdq.V512.CarrylessMultiply(x, k, 0x11);
+                middle512 ^= Pclmulqdq.V512.CarrylessMultiply(x, k, 0x10) ^ Pclmulqdq.V512.CarrylessMultiply(x, k, 0x01);
+                inject = Vector512<ulong>.Zero;
+            }
+
+            Vector128<ulong> middle = Fold(middle512);
+            low = Fold(low512) ^ Sse2.ShiftLeftLogical128BitLane(middle, 8);
+            high = Fold(high512) ^ Sse2.ShiftRightLogical128BitLane(middle, 8);
+            pending = Vector128<ulong>.Zero;
+        }
+        else
+#endif
+        {
+            for (int i = 0; i < groupBlocks; i++)
+            {
+                MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref groups, (nuint)(16 * i))).AsUInt64() ^ pending, Unsafe.Add(ref h, m - 1 - i), ref low, ref high);
+                pending = Vector128<ulong>.Zero;
+            }
+        }
+
+        for (int j = 0; j < tailBlocks; j++)
+        {
+            MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref tail, (nuint)(16 * j))).AsUInt64() ^ pending, Unsafe.Add(ref h, tailBlocks - j), ref low, ref high);
+            pending = Vector128<ulong>.Zero;
+        }
+
+        Vector128<ulong> lengths = Vector128.Create((ulong)textLength * 8, (ulong)aadLength * 8);
+        MultiplyAccumulate(lengths ^ pending, h, ref low, ref high);
+        return Reflect(Reduce(low, high).AsByte());
     }
 
     /// <summary>Absorbs the lengths block and returns GHASH in the byte order of the specification.</summary>
@@ -399,13 +499,13 @@ internal sealed class GhashClmul : GhashKey
     {
         arrays.Add(_powers);
         arrays.Add(_descending);
-        arrays.Add(_descending8);
+        arrays.Add(_descendingAll);
     }
 
     public override void Dispose()
     {
         CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_powers.AsSpan()));
         CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_descending.AsSpan()));
-        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_descending8.AsSpan()));
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_descendingAll.AsSpan()));
     }
 }

@@ -277,6 +277,13 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
             return IpsecStatus.SequenceExhausted;
         }
 
+        // Nothing fails from here on. Counted now, before the packet's stores: an interlocked add waits for every store
+        // ahead of it to leave the store buffer, which after the encryption would be the whole packet.
+        if (reservedSequenceNumber == 0)
+        {
+            _counters.Protected(payload.Length);
+        }
+
         Span<byte> packet = destination[..total];
         BinaryPrimitives.WriteUInt32BigEndian(packet, Spi);
         BinaryPrimitives.WriteUInt32BigEndian(packet[EspHeader.Field.SequenceNumber..], (uint)sequenceNumber);
@@ -339,10 +346,6 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
             }
         }
 
-        if (reservedSequenceNumber == 0)
-        {
-            _counters.Protected(payload.Length);
-        }
 
         bytesWritten = total;
         return IpsecStatus.Success;

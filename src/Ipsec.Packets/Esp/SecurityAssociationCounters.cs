@@ -1,22 +1,26 @@
+using System;
+using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Threading;
 
 namespace Ipsec.Packets;
 
-/// <summary>The live counters behind <see cref="SecurityAssociationStatistics"/>; updated with interlocked adds.</summary>
-// The counters sit 64 bytes from either end of the object (Size = 64 + 88 + 64), so written on every packet they never
-// share a cache line with a neighbour on the heap, such as another SA's counters.
+/// <summary>
+/// The live counters behind <see cref="SecurityAssociationStatistics"/>. The per-packet ones (packets and bytes protected
+/// and unprotected) are striped by processor: each thread adds to the stripe of the processor it runs on, so threads
+/// sharing one SA do not write the same cache line for every packet; a snapshot sums the stripes. Drops are rare and
+/// counted in one place. Every update is an interlocked add (two threads can meet on a stripe after a migration).
+/// </summary>
+// The drop counters sit 64 bytes from either end of the object (Size = 64 + 88 + 64), so they never share a cache line
+// with a neighbour on the heap, such as another SA's counters.
 [StructLayout(LayoutKind.Explicit, Size = 216)]
 internal sealed class SecurityAssociationCounters
 {
-    [FieldOffset(64)]
-    public long PacketsProtected;
-    [FieldOffset(72)]
-    public long BytesProtected;
-    [FieldOffset(80)]
-    public long PacketsUnprotected;
-    [FieldOffset(88)]
-    public long BytesUnprotected;
+    // Stripes 128 bytes apart with their 32 bytes of counters in the middle: two stripes' counters are at least 96 bytes
+    // apart, so they never share a 64-byte line whatever the array's alignment.
+    [FieldOffset(0)]
+    private readonly Stripe[] _stripes = new Stripe[StripeCount];
+
     [FieldOffset(96)]
     public long ReplayDrops;
     [FieldOffset(104)]
@@ -32,10 +36,17 @@ internal sealed class SecurityAssociationCounters
     [FieldOffset(144)]
     public long PolicyMismatches;
 
+    /// <summary>Stripes per SA: the processor count rounded up to a power of two, at most 16.</summary>
+    internal static readonly int StripeCount = (int)Math.Min(BitOperations.RoundUpToPowerOf2((uint)Environment.ProcessorCount), 16u);
+
+    /// <summary>The stripe of the processor the calling thread runs on.</summary>
+    private ref Stripe Current => ref _stripes[Thread.GetCurrentProcessorId() & (StripeCount - 1)];
+
     public void Protected(int bytes)
     {
-        Interlocked.Increment(ref PacketsProtected);
-        Interlocked.Add(ref BytesProtected, bytes);
+        ref Stripe stripe = ref Current;
+        Interlocked.Increment(ref stripe.PacketsProtected);
+        Interlocked.Add(ref stripe.BytesProtected, bytes);
     }
 
     /// <summary>Counts a batch of protected packets with two interlocked adds.</summary>
@@ -43,15 +54,17 @@ internal sealed class SecurityAssociationCounters
     {
         if (packets != 0)
         {
-            Interlocked.Add(ref PacketsProtected, packets);
-            Interlocked.Add(ref BytesProtected, bytes);
+            ref Stripe stripe = ref Current;
+            Interlocked.Add(ref stripe.PacketsProtected, packets);
+            Interlocked.Add(ref stripe.BytesProtected, bytes);
         }
     }
 
     public void Unprotected(int bytes)
     {
-        Interlocked.Increment(ref PacketsUnprotected);
-        Interlocked.Add(ref BytesUnprotected, bytes);
+        ref Stripe stripe = ref Current;
+        Interlocked.Increment(ref stripe.PacketsUnprotected);
+        Interlocked.Add(ref stripe.BytesUnprotected, bytes);
     }
 
     /// <summary>Counts a batch of unprotected packets with two interlocked adds.</summary>
@@ -59,14 +72,39 @@ internal sealed class SecurityAssociationCounters
     {
         if (packets != 0)
         {
-            Interlocked.Add(ref PacketsUnprotected, packets);
-            Interlocked.Add(ref BytesUnprotected, bytes);
+            ref Stripe stripe = ref Current;
+            Interlocked.Add(ref stripe.PacketsUnprotected, packets);
+            Interlocked.Add(ref stripe.BytesUnprotected, bytes);
         }
     }
 
-    public SecurityAssociationStatistics Snapshot() => new(
-        Volatile.Read(ref PacketsProtected), Volatile.Read(ref BytesProtected), Volatile.Read(ref PacketsUnprotected),
-        Volatile.Read(ref BytesUnprotected), Volatile.Read(ref ReplayDrops), Volatile.Read(ref AuthenticationFailures),
-        Volatile.Read(ref PaddingErrors), Volatile.Read(ref MalformedDrops), Volatile.Read(ref DummyPackets),
-        Volatile.Read(ref SequenceExhaustedDrops), Volatile.Read(ref PolicyMismatches));
+    public SecurityAssociationStatistics Snapshot()
+    {
+        long packetsProtected = 0, bytesProtected = 0, packetsUnprotected = 0, bytesUnprotected = 0;
+        foreach (ref Stripe stripe in _stripes.AsSpan())
+        {
+            packetsProtected += Volatile.Read(ref stripe.PacketsProtected);
+            bytesProtected += Volatile.Read(ref stripe.BytesProtected);
+            packetsUnprotected += Volatile.Read(ref stripe.PacketsUnprotected);
+            bytesUnprotected += Volatile.Read(ref stripe.BytesUnprotected);
+        }
+
+        return new(
+            packetsProtected, bytesProtected, packetsUnprotected, bytesUnprotected, Volatile.Read(ref ReplayDrops),
+            Volatile.Read(ref AuthenticationFailures), Volatile.Read(ref PaddingErrors), Volatile.Read(ref MalformedDrops),
+            Volatile.Read(ref DummyPackets), Volatile.Read(ref SequenceExhaustedDrops), Volatile.Read(ref PolicyMismatches));
+    }
+
+    [StructLayout(LayoutKind.Explicit, Size = 128)]
+    private struct Stripe
+    {
+        [FieldOffset(48)]
+        public long PacketsProtected;
+        [FieldOffset(56)]
+        public long BytesProtected;
+        [FieldOffset(64)]
+        public long PacketsUnprotected;
+        [FieldOffset(72)]
+        public long BytesUnprotected;
+    }
 }
