@@ -32,7 +32,7 @@ public static class Program
         int pairedPeers = Array.IndexOf(args, "--paired-peers");
         if (pairedPeers >= 0)
         {
-            int rounds = pairedPeers + 1 < args.Length && int.TryParse(args[pairedPeers + 1], out int n) ? n : 15;
+            int rounds = pairedPeers + 1 < args.Length && int.TryParse(args[pairedPeers + 1], out int n) ? n : 31;
             Peers.PairedPeers.Run(rounds);
             return 0;
         }

@@ -9,21 +9,21 @@ namespace Ipsec.Packets.Benchmarks.Peers;
 /// <summary>
 /// <c>--paired-peers [rounds]</c>: the rows of the ESP-layer peer benchmarks and of <see cref="TunnelOverheadBenchmarks"/>
 /// measured interleaved, as issue #17 asks for its targets ("as ratios within one run"): per payload size every row runs
-/// for about two milliseconds in turn, the order rotating each round, so all rows of a round see the same host. Prints per
+/// for about a millisecond in turn, the order rotating each round, so all rows of a round see the same host. Prints per
 /// case the median time of each row and, per comparison, the median of the rounds' ratios with their range. On a shared
 /// virtual machine BenchmarkDotNet's cases, minutes apart, move by tens of percent against each other; rows a few
 /// milliseconds apart mostly move together.
 /// </summary>
 internal static class PairedPeers
 {
-    private const double SliceNanoseconds = 2_000_000;
+    private const double SliceNanoseconds = 1_000_000;
     private const int WarmUpMilliseconds = 150;
     private static readonly int[] s_sizes = [64, 512, 1400, 9000];
 
     public static void Run(int rounds)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Paired peers: {rounds} interleaved rounds per case, about 2 ms per row and round; ns per packet, medians; ratio = median of the rounds' ratios (range)"));
+            $"Paired peers: {rounds} interleaved rounds per case, about 1 ms per row and round; ns per packet, medians; ratio = median of the rounds' ratios (range)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{Environment.ProcessorCount} processors, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
         Console.WriteLine();

@@ -135,7 +135,22 @@ internal sealed class AesNiBlockCipher : AesBlockCipher
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void XorEightBlocks(
-        ref Vector128<byte> k, int rounds, Vector128<byte> first, Vector128<uint> prefix, uint counter, ref byte source, ref byte destination)
+        ref Vector128<byte> k, int rounds, Vector128<byte> first, Vector128<uint> prefix, uint counter, ref byte source, ref byte destination) =>
+        EightBlocks(ref k, rounds, first, prefix, counter, ref source, ref destination, xorSource: true);
+
+    /// <summary>
+    /// E(<paramref name="first"/>) and the key stream of the seven counter blocks from <paramref name="counter"/> on,
+    /// stored at <paramref name="destination"/> (128 bytes) in one pipelined pass.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void EncryptEightBlocks(
+        ref Vector128<byte> k, int rounds, Vector128<byte> first, Vector128<uint> prefix, uint counter, ref byte destination) =>
+        EightBlocks(ref k, rounds, first, prefix, counter, ref destination, ref destination, xorSource: false);
+
+    /// <summary>The eight-lane pass; <paramref name="xorSource"/> is a constant at every call, so the branch folds away.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void EightBlocks(
+        ref Vector128<byte> k, int rounds, Vector128<byte> first, Vector128<uint> prefix, uint counter, ref byte source, ref byte destination, bool xorSource)
     {
         Vector128<byte> k0 = k;
         Vector128<byte> b0 = first ^ k0;
@@ -160,14 +175,26 @@ internal sealed class AesNiBlockCipher : AesBlockCipher
         }
 
         Vector128<byte> kl = Unsafe.Add(ref k, rounds);
-        Vector128<byte> x0 = X86Aes.EncryptLast(b0, kl) ^ Vector128.LoadUnsafe(ref source);
-        Vector128<byte> x1 = X86Aes.EncryptLast(b1, kl) ^ Vector128.LoadUnsafe(ref source, 16);
-        Vector128<byte> x2 = X86Aes.EncryptLast(b2, kl) ^ Vector128.LoadUnsafe(ref source, 32);
-        Vector128<byte> x3 = X86Aes.EncryptLast(b3, kl) ^ Vector128.LoadUnsafe(ref source, 48);
-        Vector128<byte> x4 = X86Aes.EncryptLast(b4, kl) ^ Vector128.LoadUnsafe(ref source, 64);
-        Vector128<byte> x5 = X86Aes.EncryptLast(b5, kl) ^ Vector128.LoadUnsafe(ref source, 80);
-        Vector128<byte> x6 = X86Aes.EncryptLast(b6, kl) ^ Vector128.LoadUnsafe(ref source, 96);
-        Vector128<byte> x7 = X86Aes.EncryptLast(b7, kl) ^ Vector128.LoadUnsafe(ref source, 112);
+        Vector128<byte> x0 = X86Aes.EncryptLast(b0, kl);
+        Vector128<byte> x1 = X86Aes.EncryptLast(b1, kl);
+        Vector128<byte> x2 = X86Aes.EncryptLast(b2, kl);
+        Vector128<byte> x3 = X86Aes.EncryptLast(b3, kl);
+        Vector128<byte> x4 = X86Aes.EncryptLast(b4, kl);
+        Vector128<byte> x5 = X86Aes.EncryptLast(b5, kl);
+        Vector128<byte> x6 = X86Aes.EncryptLast(b6, kl);
+        Vector128<byte> x7 = X86Aes.EncryptLast(b7, kl);
+        if (xorSource)
+        {
+            x0 ^= Vector128.LoadUnsafe(ref source);
+            x1 ^= Vector128.LoadUnsafe(ref source, 16);
+            x2 ^= Vector128.LoadUnsafe(ref source, 32);
+            x3 ^= Vector128.LoadUnsafe(ref source, 48);
+            x4 ^= Vector128.LoadUnsafe(ref source, 64);
+            x5 ^= Vector128.LoadUnsafe(ref source, 80);
+            x6 ^= Vector128.LoadUnsafe(ref source, 96);
+            x7 ^= Vector128.LoadUnsafe(ref source, 112);
+        }
+
         x0.StoreUnsafe(ref destination);
         x1.StoreUnsafe(ref destination, 16);
         x2.StoreUnsafe(ref destination, 32);
@@ -253,12 +280,10 @@ internal sealed class AesNiBlockCipher : AesBlockCipher
     internal void KeyStream8(Vector128<byte> counterBlock, Span<byte> keyStream)
     {
         Span<byte> blocks = keyStream.Slice(0, 128);
-        blocks.Clear();
         Vector128<uint> prefix = counterBlock.AsUInt32();
-        ref byte d = ref MemoryMarshal.GetReference(blocks);
-        XorEightCounterBlocks(
-            ref MemoryMarshal.GetArrayDataReference(_encryptionKeys), _rounds, prefix,
-            BinaryPrimitives.ReverseEndianness(prefix.GetElement(3)), ref d, ref d);
+        EncryptEightBlocks(
+            ref MemoryMarshal.GetArrayDataReference(_encryptionKeys), _rounds, counterBlock, prefix,
+            BinaryPrimitives.ReverseEndianness(prefix.GetElement(3)) + 1, ref MemoryMarshal.GetReference(blocks));
     }
 
     public override void CbcEncrypt(Vector128<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination)
