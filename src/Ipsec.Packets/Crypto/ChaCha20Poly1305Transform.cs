@@ -1,9 +1,9 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Security.Cryptography;
-using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets.Crypto;
 
@@ -31,6 +31,14 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
     /// <summary>The longest first run: sixteen blocks, the Poly1305 key block and 960 bytes of text.</summary>
     private const int FirstRunLimit = 1024;
 
+    // One stack workspace per call holds every secret the call makes, so one ZeroMemory clears them all: the ChaCha20
+    // state, the Poly1305 state, the expected tag (open) and the first run of key stream.
+    private const int StateOffset = 0;
+    private const int MacOffset = 64;
+    private const int ExpectedOffset = 128;
+    private const int RunOffset = 192;
+    private const int WorkspaceLength = RunOffset + FirstRunLimit;
+
     public override int IcvSize => 16;
 
     /// <summary>
@@ -39,9 +47,8 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
     /// vectors): block 0 keys Poly1305, the rest covers the start of the text. Leaves the state at the next block and
     /// returns the run's length in bytes.
     /// </summary>
-    private int StartRun(ReadOnlySpan<byte> iv, int textLength, Span<byte> keyStream, out ChaCha20.State state)
+    private int StartRun(ReadOnlySpan<byte> iv, int textLength, Span<byte> keyStream, ref ChaCha20.State state)
     {
-        state = default;
         ChaCha20.Initialize(
             ref state, _key, 0, _salt, BinaryPrimitives.ReadUInt32LittleEndian(iv), BinaryPrimitives.ReadUInt32LittleEndian(iv.Slice(4)));
         int width = ChaCha20.ParallelBlocks;
@@ -89,17 +96,17 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
         KeyMaterial.CheckLength(iv, 8, nameof(iv));
         KeyMaterial.CheckInOut(plaintext, ciphertext, nameof(ciphertext));
         KeyMaterial.CheckLength(tag, 16, nameof(tag));
-        Span<byte> keyStream = stackalloc byte[FirstRunLimit];
-        int runLength = StartRun(iv, plaintext.Length, keyStream, out ChaCha20.State state);
-        Span<byte> firstRun = keyStream.Slice(0, runLength);
-        Poly1305 mac = new(firstRun.Slice(0, 32));
+        Span<byte> workspace = stackalloc byte[WorkspaceLength];
+        ref ChaCha20.State state = ref MemoryMarshal.AsRef<ChaCha20.State>(workspace.Slice(StateOffset, MacOffset - StateOffset));
+        int runLength = StartRun(iv, plaintext.Length, workspace.Slice(RunOffset), ref state);
+        Span<byte> firstRun = workspace.Slice(RunOffset, runLength);
+        ref Poly1305 mac = ref MemoryMarshal.AsRef<Poly1305>(workspace.Slice(MacOffset, ExpectedOffset - MacOffset));
+        mac.Start(firstRun.Slice(0, 32));
         Crypt(ref state, firstRun, plaintext, ciphertext);
         BlockPadding.AbsorbPadded(ref mac, aadHead, aadTail, default);
         BlockPadding.AbsorbPadded(ref mac, ciphertext, default, default);
         MacTail(ref mac, (long)aadHead.Length + aadTail.Length, ciphertext.Length, tag);
-        CryptographicOperations.ZeroMemory(firstRun);
-        SecretScrub.Clear(ref state);
-        SecretScrub.Clear(ref mac);
+        CryptographicOperations.ZeroMemory(workspace.Slice(0, RunOffset + runLength));
     }
 
     public override bool TryOpen(
@@ -108,24 +115,23 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
     {
         KeyMaterial.CheckLength(iv, 8, nameof(iv));
         KeyMaterial.CheckInOut(ciphertext, plaintext, nameof(plaintext));
-        Span<byte> expected = stackalloc byte[16];
-        Span<byte> keyStream = stackalloc byte[FirstRunLimit];
-        int runLength = StartRun(iv, ciphertext.Length, keyStream, out ChaCha20.State state);
-        Span<byte> firstRun = keyStream.Slice(0, runLength);
-        Poly1305 mac = new(firstRun.Slice(0, 32));
+        Span<byte> workspace = stackalloc byte[WorkspaceLength];
+        ref ChaCha20.State state = ref MemoryMarshal.AsRef<ChaCha20.State>(workspace.Slice(StateOffset, MacOffset - StateOffset));
+        int runLength = StartRun(iv, ciphertext.Length, workspace.Slice(RunOffset), ref state);
+        Span<byte> firstRun = workspace.Slice(RunOffset, runLength);
+        ref Poly1305 mac = ref MemoryMarshal.AsRef<Poly1305>(workspace.Slice(MacOffset, ExpectedOffset - MacOffset));
+        mac.Start(firstRun.Slice(0, 32));
+        Span<byte> expected = workspace.Slice(ExpectedOffset, 16);
         BlockPadding.AbsorbPadded(ref mac, aadHead, aadTail, default);
         BlockPadding.AbsorbPadded(ref mac, ciphertext, default, default);
         MacTail(ref mac, (long)aadHead.Length + aadTail.Length, ciphertext.Length, expected);
-        SecretScrub.Clear(ref mac);
         bool verified = tag.Length == 16 && CryptographicOperations.FixedTimeEquals(expected, tag);
         if (verified)
         {
             Crypt(ref state, firstRun, ciphertext, plaintext);
         }
 
-        CryptographicOperations.ZeroMemory(firstRun);
-        CryptographicOperations.ZeroMemory(expected);
-        SecretScrub.Clear(ref state);
+        CryptographicOperations.ZeroMemory(workspace.Slice(0, RunOffset + runLength));
         return verified;
     }
 
@@ -133,7 +139,7 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
 
     public override void Dispose()
     {
-        CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_key.AsSpan()));
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_key.AsSpan()));
         _salt = 0;
     }
 
