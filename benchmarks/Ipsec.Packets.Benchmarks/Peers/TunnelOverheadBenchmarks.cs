@@ -49,10 +49,16 @@ public class TunnelOverheadBenchmarks
         _tunnelTestbed.Dispose();
     }
 
-    /// <summary>The ESP layer alone: SPI to ICV around the inner packet, in place.</summary>
+    /// <summary>
+    /// The ESP layer alone: SPI to ICV around the inner packet, in place. The inner header is put back first as in the
+    /// tunnel row (which needs it: protecting encrypted it), so the two rows differ only by the library's work.
+    /// </summary>
     [Benchmark(Baseline = true, Description = "ESP-layer protect (EspSecurityAssociation, in place)")]
-    public IpsecStatus EspLayerProtect() =>
-        _layer.Protect(_layerBuffer.AsSpan(_layer.HeaderLength, PayloadSize), IPv4NextHeader, _layerBuffer, out _);
+    public IpsecStatus EspLayerProtect()
+    {
+        _plain.AsSpan(0, Ipsec.Packets.Wire.IPv4Header.MinLength).CopyTo(_layerBuffer.AsSpan(_layer.HeaderLength));
+        return _layer.Protect(_layerBuffer.AsSpan(_layer.HeaderLength, PayloadSize), IPv4NextHeader, _layerBuffer, out _);
+    }
 
     /// <summary>The whole packet in tunnel mode; the inner header is put back first (protecting encrypted it).</summary>
     [Benchmark(Description = "tunnel protect (EspProcessor, in the caller's buffer)")]

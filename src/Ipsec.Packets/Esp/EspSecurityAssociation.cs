@@ -509,14 +509,14 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
         ReadOnlySpan<byte> encrypted = esp.EncryptedData;
         if (_aead is not null)
         {
-            Span<byte> nonceIv = stackalloc byte[8];
+            // The explicit IV is read where it is (plaintext is written after it, never over it); an implicit one
+            // (RFC 8750) is the sequence number.
+            Span<byte> implicitIv = stackalloc byte[8];
+            scoped ReadOnlySpan<byte> nonceIv = esp.Iv;
             if (_implicitIv)
             {
-                BinaryPrimitives.WriteUInt64BigEndian(nonceIv, sequenceNumber);
-            }
-            else
-            {
-                esp.Iv.CopyTo(nonceIv);
+                BinaryPrimitives.WriteUInt64BigEndian(implicitIv, sequenceNumber);
+                nonceIv = implicitIv;
             }
 
             Span<byte> aad = stackalloc byte[12];

@@ -1,16 +1,16 @@
 using System;
-using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Threading;
+using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets;
 
 /// <summary>
 /// The live counters behind <see cref="SecurityAssociationStatistics"/>. The per-packet ones (packets and bytes protected
-/// and unprotected) are striped: each thread adds to its own stripe (threads take stripes round robin, as many stripes as
-/// processors up to 16), so threads sharing one SA do not write the same cache line for every packet; a snapshot sums
-/// the stripes. Drops are rare and counted in one place. Every update is an interlocked add (with more threads than
-/// stripes, two share one).
+/// and unprotected) are striped: a thread that owns a <see cref="ThreadCounterSlot"/> adds to its own stripe with plain
+/// stores (it is the stripe's only writer, so no interlocked add and no line shared with another thread); threads
+/// beyond the slots share one more stripe with interlocked adds. A snapshot sums the stripes. Drops are rare and
+/// counted in one place with interlocked adds.
 /// </summary>
 // The drop counters sit 64 bytes from either end of the object (Size = 64 + 88 + 64), so they never share a cache line
 // with a neighbour on the heap, such as another SA's counters.
@@ -20,7 +20,7 @@ internal sealed class SecurityAssociationCounters
     // Stripes 128 bytes apart with their 32 bytes of counters in the middle: two stripes' counters are at least 96 bytes
     // apart, so they never share a 64-byte line whatever the array's alignment.
     [FieldOffset(0)]
-    private readonly Stripe[] _stripes = new Stripe[StripeCount];
+    private readonly Stripe[] _stripes = new Stripe[ThreadCounterSlot.Count + 1];
 
     [FieldOffset(96)]
     public long ReplayDrops;
@@ -37,65 +37,46 @@ internal sealed class SecurityAssociationCounters
     [FieldOffset(144)]
     public long PolicyMismatches;
 
-    /// <summary>Stripes per SA: the processor count rounded up to a power of two, at most 16.</summary>
-    internal static readonly int StripeCount = (int)Math.Min(BitOperations.RoundUpToPowerOf2((uint)Environment.ProcessorCount), 16u);
+    /// <summary>Stripes per SA: one per thread slot and one shared.</summary>
+    internal int StripeCount => _stripes.Length;
 
-    // Each thread takes the next stripe, round robin, the first time it counts on any SA, and keeps it: threads spread
-    // over the stripes like processors do, without asking the OS which processor runs them (sched_getcpu costs about
-    // as much as an interlocked add here).
-    [ThreadStatic]
-    private static int t_stripePlusOne;
-    private static int s_threadsSeen;
+    public void Protected(int bytes) => Protected(1, bytes);
 
-    /// <summary>The calling thread's stripe.</summary>
-    private ref Stripe Current
-    {
-        get
-        {
-            int stripe = t_stripePlusOne - 1;
-            if (stripe < 0)
-            {
-                stripe = (Interlocked.Increment(ref s_threadsSeen) - 1) & (StripeCount - 1);
-                t_stripePlusOne = stripe + 1;
-            }
-
-            return ref _stripes[stripe];
-        }
-    }
-
-    public void Protected(int bytes)
-    {
-        ref Stripe stripe = ref Current;
-        Interlocked.Increment(ref stripe.PacketsProtected);
-        Interlocked.Add(ref stripe.BytesProtected, bytes);
-    }
-
-    /// <summary>Counts a batch of protected packets with two interlocked adds.</summary>
+    /// <summary>Counts protected packets: plain stores on the caller's own stripe, else two interlocked adds.</summary>
     public void Protected(int packets, long bytes)
     {
-        if (packets != 0)
+        int slot = ThreadCounterSlot.Current;
+        if (slot >= 0)
         {
-            ref Stripe stripe = ref Current;
-            Interlocked.Add(ref stripe.PacketsProtected, packets);
-            Interlocked.Add(ref stripe.BytesProtected, bytes);
+            ref Stripe own = ref _stripes[slot];
+            Volatile.Write(ref own.PacketsProtected, own.PacketsProtected + packets);
+            Volatile.Write(ref own.BytesProtected, own.BytesProtected + bytes);
+        }
+        else if (packets != 0)
+        {
+            ref Stripe shared = ref _stripes[^1];
+            Interlocked.Add(ref shared.PacketsProtected, packets);
+            Interlocked.Add(ref shared.BytesProtected, bytes);
         }
     }
 
-    public void Unprotected(int bytes)
-    {
-        ref Stripe stripe = ref Current;
-        Interlocked.Increment(ref stripe.PacketsUnprotected);
-        Interlocked.Add(ref stripe.BytesUnprotected, bytes);
-    }
+    public void Unprotected(int bytes) => Unprotected(1, bytes);
 
-    /// <summary>Counts a batch of unprotected packets with two interlocked adds.</summary>
+    /// <summary>Counts unprotected packets: plain stores on the caller's own stripe, else two interlocked adds.</summary>
     public void Unprotected(int packets, long bytes)
     {
-        if (packets != 0)
+        int slot = ThreadCounterSlot.Current;
+        if (slot >= 0)
         {
-            ref Stripe stripe = ref Current;
-            Interlocked.Add(ref stripe.PacketsUnprotected, packets);
-            Interlocked.Add(ref stripe.BytesUnprotected, bytes);
+            ref Stripe own = ref _stripes[slot];
+            Volatile.Write(ref own.PacketsUnprotected, own.PacketsUnprotected + packets);
+            Volatile.Write(ref own.BytesUnprotected, own.BytesUnprotected + bytes);
+        }
+        else if (packets != 0)
+        {
+            ref Stripe shared = ref _stripes[^1];
+            Interlocked.Add(ref shared.PacketsUnprotected, packets);
+            Interlocked.Add(ref shared.BytesUnprotected, bytes);
         }
     }
 

@@ -3,13 +3,14 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
+using Ipsec.Packets.Internal;
 using NUnit.Framework;
 
 namespace Ipsec.Packets.Tests.Esp;
 
 /// <summary>
-/// The per-packet counters are striped by processor (threads sharing an SA do not write one line per packet), and the
-/// snapshot still adds up to every packet and byte exactly, however the threads move between processors.
+/// The per-packet counters are striped by thread (a thread owning a slot is its stripe's only writer; the rest share one
+/// interlocked stripe), and the snapshot still adds up to every packet and byte exactly.
 /// </summary>
 [NonParallelizable]
 public class SecurityAssociationCountersTests
@@ -52,10 +53,68 @@ public class SecurityAssociationCountersTests
     }
 
     [Test]
+    public void ThreadsAliveTogetherNeverOwnTheSameSlot()
+    {
+        int threads = ThreadCounterSlot.Count + 3;
+        var slots = new int[threads];
+        using var barrier = new Barrier(threads);
+        var workers = new Thread[threads];
+        for (int t = 0; t < threads; t++)
+        {
+            int index = t;
+            workers[t] = new Thread(() =>
+            {
+                slots[index] = ThreadCounterSlot.Current;
+                Assert.That(ThreadCounterSlot.Current, Is.EqualTo(slots[index]), "a thread keeps its slot");
+                barrier.SignalAndWait();   // all alive at once
+            });
+            workers[t].Start();
+        }
+
+        foreach (Thread worker in workers)
+        {
+            worker.Join();
+        }
+
+        int[] owned = Array.FindAll(slots, slot => slot >= 0);
+        Assert.That(owned, Is.Unique, "no slot owned by two live threads");
+        Assert.That(owned, Has.All.InRange(0, ThreadCounterSlot.Count - 1));
+        Assert.That(slots.Length - owned.Length, Is.GreaterThanOrEqualTo(3), "threads beyond the slots get none and share the interlocked stripe");
+    }
+
+    [Test]
+    public void ASlotReturnsToThePoolWhenItsThreadHasEnded()
+    {
+        int before = ThreadCounterSlot.FreeSlots;
+        int slot = -2, freeWhileAlive = -1;
+        var thread = new Thread(() =>
+        {
+            slot = ThreadCounterSlot.Current;
+            freeWhileAlive = ThreadCounterSlot.FreeSlots;
+        });
+        thread.Start();
+        thread.Join();
+        if (before == 0)
+        {
+            Assert.That(slot, Is.EqualTo(-1), "no free slot: the thread counts on the shared stripe");
+            return;
+        }
+
+        Assert.That(slot, Is.GreaterThanOrEqualTo(0));
+        Assert.That(freeWhileAlive, Is.EqualTo(before - 1));
+        for (int i = 0; i < 10 && ThreadCounterSlot.FreeSlots != before; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        Assert.That(ThreadCounterSlot.FreeSlots, Is.EqualTo(before), "the ended thread's slot is free again");
+    }
+
+    [Test]
     public void StripesNeverShareACacheLine()
     {
-        Type counters = typeof(EspSecurityAssociation).Assembly.GetType("Ipsec.Packets.SecurityAssociationCounters", throwOnError: true)!;
-        Type stripe = counters.GetNestedType("Stripe", BindingFlags.NonPublic)!;
+        Type stripe = typeof(SecurityAssociationCounters).GetNestedType("Stripe", BindingFlags.NonPublic)!;
         int stripeSize = Marshal.SizeOf(stripe);
         int first = int.MaxValue, end = 0;
         foreach (FieldInfo field in stripe.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
@@ -67,8 +126,9 @@ public class SecurityAssociationCountersTests
 
         // Neighbouring stripes' counters are stripeSize - (end - first) bytes apart: at least a line, at any alignment.
         Assert.That(stripeSize - (end - first), Is.GreaterThanOrEqualTo(64));
-        int count = (int)counters.GetField("StripeCount", BindingFlags.Static | BindingFlags.NonPublic)!.GetValue(null)!;
-        Assert.That(count & (count - 1), Is.Zero, "a power of two, so the processor number is masked");
-        Assert.That(count, Is.GreaterThanOrEqualTo(Math.Min(Environment.ProcessorCount, 16)));
+        int count = ThreadCounterSlot.Count;
+        Assert.That(count & (count - 1), Is.Zero, "a power of two");
+        Assert.That(count, Is.GreaterThanOrEqualTo(Math.Min(Environment.ProcessorCount, 16)).And.AtMost(16));
+        Assert.That(new SecurityAssociationCounters().StripeCount, Is.EqualTo(count + 1), "one stripe per slot and one shared");
     }
 }

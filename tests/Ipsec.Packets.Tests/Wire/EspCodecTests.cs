@@ -99,6 +99,10 @@ public class EspCodecTests
     [TestCase(14, 16, 0)]
     [TestCase(15, 16, 15)]
     [TestCase(1, 8, 5)]
+    [TestCase(0, 12, 10)]
+    [TestCase(10, 12, 0)]
+    [TestCase(11, 12, 11)]
+    [TestCase(4, 6, 0)]
     public void PadLengthFillsWholeBlocks(int length, int alignment, int expected)
     {
         Assert.That(EspTrailer.GetPadLength(length, alignment), Is.EqualTo(expected));
