@@ -83,14 +83,17 @@ internal sealed class GhashClmul : GhashKey
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<byte> Reflect(Vector128<byte> block) => Ssse3.Shuffle(block, ReverseMask);
 
+    /// <summary>
+    /// Adds the 256-bit product a·b as its low, high and middle (cross) 128-bit parts; the middle is folded in once, by
+    /// <see cref="FoldAndReduce"/>, after all the blocks of a step.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MultiplyAccumulate(Vector128<ulong> a, Vector128<ulong> b, ref Vector128<ulong> low, ref Vector128<ulong> high)
+    private static void MultiplyAccumulate(
+        Vector128<ulong> a, Vector128<ulong> b, ref Vector128<ulong> low, ref Vector128<ulong> high, ref Vector128<ulong> middle)
     {
-        Vector128<ulong> t0 = Pclmulqdq.CarrylessMultiply(a, b, 0x00);
-        Vector128<ulong> t1 = Pclmulqdq.CarrylessMultiply(a, b, 0x10) ^ Pclmulqdq.CarrylessMultiply(a, b, 0x01);
-        Vector128<ulong> t3 = Pclmulqdq.CarrylessMultiply(a, b, 0x11);
-        low ^= t0 ^ Sse2.ShiftLeftLogical128BitLane(t1, 8);
-        high ^= t3 ^ Sse2.ShiftRightLogical128BitLane(t1, 8);
+        low ^= Pclmulqdq.CarrylessMultiply(a, b, 0x00);
+        high ^= Pclmulqdq.CarrylessMultiply(a, b, 0x11);
+        middle ^= Pclmulqdq.CarrylessMultiply(a, b, 0x10) ^ Pclmulqdq.CarrylessMultiply(a, b, 0x01);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -121,9 +124,9 @@ internal sealed class GhashClmul : GhashKey
 
     private static Vector128<ulong> Multiply(Vector128<ulong> a, Vector128<ulong> b)
     {
-        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
-        MultiplyAccumulate(a, b, ref low, ref high);
-        return Reduce(low, high);
+        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero, middle = Vector128<ulong>.Zero;
+        MultiplyAccumulate(a, b, ref low, ref high, ref middle);
+        return FoldAndReduce(low, high, middle);
     }
 
     private struct Sink : IBlockSink
@@ -157,21 +160,21 @@ internal sealed class GhashClmul : GhashKey
                 Vector128<ulong> x1 = Reflect(Vector128.LoadUnsafe(ref q, 16)).AsUInt64();
                 Vector128<ulong> x2 = Reflect(Vector128.LoadUnsafe(ref q, 32)).AsUInt64();
                 Vector128<ulong> x3 = Reflect(Vector128.LoadUnsafe(ref q, 48)).AsUInt64();
-                Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
-                MultiplyAccumulate(x0, H4, ref low, ref high);
-                MultiplyAccumulate(x1, H3, ref low, ref high);
-                MultiplyAccumulate(x2, H2, ref low, ref high);
-                MultiplyAccumulate(x3, H1, ref low, ref high);
-                y = Reduce(low, high);
+                Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero, middle = Vector128<ulong>.Zero;
+                MultiplyAccumulate(x0, H4, ref low, ref high, ref middle);
+                MultiplyAccumulate(x1, H3, ref low, ref high, ref middle);
+                MultiplyAccumulate(x2, H2, ref low, ref high, ref middle);
+                MultiplyAccumulate(x3, H1, ref low, ref high, ref middle);
+                y = FoldAndReduce(low, high, middle);
                 offset += 64;
             }
 
             while (offset < length)
             {
                 Vector128<ulong> x = Reflect(Vector128.LoadUnsafe(ref p, (nuint)offset)).AsUInt64() ^ y;
-                Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
-                MultiplyAccumulate(x, H1, ref low, ref high);
-                y = Reduce(low, high);
+                Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero, middle = Vector128<ulong>.Zero;
+                MultiplyAccumulate(x, H1, ref low, ref high, ref middle);
+                y = FoldAndReduce(low, high, middle);
                 offset += 16;
             }
 
@@ -276,26 +279,26 @@ internal sealed class GhashClmul : GhashKey
         int partial = ciphertext.Length & 15;
         int m = aadBlocks + whole + (partial == 0 ? 0 : 1) + 1;
         ref Vector128<ulong> h = ref MemoryMarshal.GetArrayDataReference(_powers);
-        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
+        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero, middle = Vector128<ulong>.Zero;
         if (aadBlocks != 0)
         {
-            MultiplyAccumulate(AadBlock(aadHead, aadTail), Unsafe.Add(ref h, m - 1), ref low, ref high);
+            MultiplyAccumulate(AadBlock(aadHead, aadTail), Unsafe.Add(ref h, m - 1), ref low, ref high, ref middle);
         }
 
         ref byte c = ref MemoryMarshal.GetReference(ciphertext);
         for (int i = 0; i < whole; i++)
         {
-            MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref c, (nuint)(16 * i))).AsUInt64(), Unsafe.Add(ref h, m - 1 - aadBlocks - i), ref low, ref high);
+            MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref c, (nuint)(16 * i))).AsUInt64(), Unsafe.Add(ref h, m - 1 - aadBlocks - i), ref low, ref high, ref middle);
         }
 
         if (partial != 0)
         {
-            MultiplyAccumulate(Reflect(lastPartialBlock).AsUInt64(), Unsafe.Add(ref h, 1), ref low, ref high);
+            MultiplyAccumulate(Reflect(lastPartialBlock).AsUInt64(), Unsafe.Add(ref h, 1), ref low, ref high, ref middle);
         }
 
         Vector128<ulong> lengths = Vector128.Create((ulong)ciphertext.Length * 8, (ulong)aadLength * 8);
-        MultiplyAccumulate(lengths, h, ref low, ref high);
-        return Reflect(Reduce(low, high).AsByte());
+        MultiplyAccumulate(lengths, h, ref low, ref high, ref middle);
+        return Reflect(FoldAndReduce(low, high, middle).AsByte());
     }
 
     /// <summary>
@@ -358,22 +361,22 @@ internal sealed class GhashClmul : GhashKey
             Vector512<byte> reverse = Vector512.Create(Vector256.Create(ReverseMask, ReverseMask), Vector256.Create(ReverseMask, ReverseMask));
             Vector512<ulong> x0 = Avx512BW.Shuffle(Vector512.LoadUnsafe(ref blocks), reverse).AsUInt64() ^ y.ToVector256().ToVector512();
             Vector512<ulong> x1 = Avx512BW.Shuffle(Vector512.LoadUnsafe(ref blocks, 64), reverse).AsUInt64();
-            Vector512<ulong> low = Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x00) ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x00);
-            Vector512<ulong> high = Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x11) ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x11);
-            Vector512<ulong> middle = Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x10) ^ Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x01)
+            Vector512<ulong> low512 = Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x00) ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x00);
+            Vector512<ulong> high512 = Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x11) ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x11);
+            Vector512<ulong> middle512 = Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x10) ^ Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x01)
                 ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x10) ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x01);
-            return FoldAndReduce(Fold(low), Fold(high), Fold(middle));
+            return FoldAndReduce(Fold(low512), Fold(high512), Fold(middle512));
         }
 #endif
 
-        Vector128<ulong> lo = Vector128<ulong>.Zero, hi = Vector128<ulong>.Zero;
-        MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref blocks)).AsUInt64() ^ y, h, ref lo, ref hi);
+        Vector128<ulong> lo = Vector128<ulong>.Zero, hi = Vector128<ulong>.Zero, middle = Vector128<ulong>.Zero;
+        MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref blocks)).AsUInt64() ^ y, h, ref lo, ref hi, ref middle);
         for (int i = 1; i < 8; i++)
         {
-            MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref blocks, (nuint)(16 * i))).AsUInt64(), Unsafe.Add(ref h, i), ref lo, ref hi);
+            MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref blocks, (nuint)(16 * i))).AsUInt64(), Unsafe.Add(ref h, i), ref lo, ref hi, ref middle);
         }
 
-        return Reduce(lo, hi);
+        return FoldAndReduce(lo, hi, middle);
     }
 
     /// <summary>
@@ -387,7 +390,7 @@ internal sealed class GhashClmul : GhashKey
     {
         int m = groupBlocks + tailBlocks + 1;
         ref Vector128<ulong> h = ref MemoryMarshal.GetArrayDataReference(_powers);
-        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
+        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero, middle = Vector128<ulong>.Zero;
         Vector128<ulong> pending = y;
 #if NET9_0_OR_GREATER
         if (groupBlocks != 0 && _wideBlocks == 16)
@@ -407,9 +410,9 @@ internal sealed class GhashClmul : GhashKey
                 inject = Vector512<ulong>.Zero;
             }
 
-            Vector128<ulong> middle = Fold(middle512);
-            low = Fold(low512) ^ Sse2.ShiftLeftLogical128BitLane(middle, 8);
-            high = Fold(high512) ^ Sse2.ShiftRightLogical128BitLane(middle, 8);
+            low = Fold(low512);
+            high = Fold(high512);
+            middle = Fold(middle512);
             pending = Vector128<ulong>.Zero;
         }
         else
@@ -417,29 +420,29 @@ internal sealed class GhashClmul : GhashKey
         {
             for (int i = 0; i < groupBlocks; i++)
             {
-                MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref groups, (nuint)(16 * i))).AsUInt64() ^ pending, Unsafe.Add(ref h, m - 1 - i), ref low, ref high);
+                MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref groups, (nuint)(16 * i))).AsUInt64() ^ pending, Unsafe.Add(ref h, m - 1 - i), ref low, ref high, ref middle);
                 pending = Vector128<ulong>.Zero;
             }
         }
 
         for (int j = 0; j < tailBlocks; j++)
         {
-            MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref tail, (nuint)(16 * j))).AsUInt64() ^ pending, Unsafe.Add(ref h, tailBlocks - j), ref low, ref high);
+            MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref tail, (nuint)(16 * j))).AsUInt64() ^ pending, Unsafe.Add(ref h, tailBlocks - j), ref low, ref high, ref middle);
             pending = Vector128<ulong>.Zero;
         }
 
         Vector128<ulong> lengths = Vector128.Create((ulong)textLength * 8, (ulong)aadLength * 8);
-        MultiplyAccumulate(lengths ^ pending, h, ref low, ref high);
-        return Reflect(Reduce(low, high).AsByte());
+        MultiplyAccumulate(lengths ^ pending, h, ref low, ref high, ref middle);
+        return Reflect(FoldAndReduce(low, high, middle).AsByte());
     }
 
     /// <summary>Absorbs the lengths block and returns GHASH in the byte order of the specification.</summary>
     internal Vector128<byte> Finish(Vector128<ulong> y, long aadLength, long textLength)
     {
         Vector128<ulong> lengths = Vector128.Create((ulong)textLength * 8, (ulong)aadLength * 8);
-        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
-        MultiplyAccumulate(y ^ lengths, _powers[0], ref low, ref high);
-        return Reflect(Reduce(low, high).AsByte());
+        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero, middle = Vector128<ulong>.Zero;
+        MultiplyAccumulate(y ^ lengths, _powers[0], ref low, ref high, ref middle);
+        return Reflect(FoldAndReduce(low, high, middle).AsByte());
     }
 
     private Sink NewSink()
@@ -472,9 +475,9 @@ internal sealed class GhashClmul : GhashKey
 
         // The lengths block [len(A)]64 || [len(C)]64, already byte-reflected.
         Vector128<ulong> lengths = Vector128.Create(ciphertextBits, aadBits);
-        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
-        MultiplyAccumulate(sink.State ^ lengths, sink.H1, ref low, ref high);
-        return Reflect(Reduce(low, high).AsByte());
+        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero, middle = Vector128<ulong>.Zero;
+        MultiplyAccumulate(sink.State ^ lengths, sink.H1, ref low, ref high, ref middle);
+        return Reflect(FoldAndReduce(low, high, middle).AsByte());
     }
 
     public override Vector128<byte> ComputeAadOnly(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c, ReadOnlySpan<byte> d)
@@ -490,9 +493,9 @@ internal sealed class GhashClmul : GhashKey
         BlockPadding.AbsorbPadded(ref sink, a, b, c, d);
         ulong aadBits = ((ulong)a.Length + (ulong)b.Length + (ulong)c.Length + (ulong)d.Length) * 8;
         Vector128<ulong> lengths = Vector128.Create(0UL, aadBits);
-        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
-        MultiplyAccumulate(sink.State ^ lengths, sink.H1, ref low, ref high);
-        return Reflect(Reduce(low, high).AsByte());
+        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero, middle = Vector128<ulong>.Zero;
+        MultiplyAccumulate(sink.State ^ lengths, sink.H1, ref low, ref high, ref middle);
+        return Reflect(FoldAndReduce(low, high, middle).AsByte());
     }
 
     public override void AppendKeyArrays(List<Array> arrays)
