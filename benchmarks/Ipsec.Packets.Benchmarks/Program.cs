@@ -15,7 +15,7 @@ namespace Ipsec.Packets.Benchmarks;
 /// parameter values a quick look needs: tunnel mode, 64- and 1,400-byte payloads, the smallest and largest SAD and window.
 /// After a run including <see cref="ScalingBenchmarks"/> the scaling factors are printed. <c>--paired-scaling [rounds]</c>
 /// runs <see cref="PairedScaling"/> instead of BenchmarkDotNet, <c>--paired-datagram [rounds]</c> runs
-/// <see cref="DataPlane.PairedDatagramBatch"/>.
+/// <see cref="DataPlane.PairedDatagramBatch"/>, <c>--paired-peers [rounds]</c> runs <see cref="Peers.PairedPeers"/>.
 /// </summary>
 public static class Program
 {
@@ -26,6 +26,14 @@ public static class Program
         {
             int rounds = paired + 1 < args.Length && int.TryParse(args[paired + 1], out int n) ? n : 21;
             PairedScaling.Run(rounds);
+            return 0;
+        }
+
+        int pairedPeers = Array.IndexOf(args, "--paired-peers");
+        if (pairedPeers >= 0)
+        {
+            int rounds = pairedPeers + 1 < args.Length && int.TryParse(args[pairedPeers + 1], out int n) ? n : 31;
+            Peers.PairedPeers.Run(rounds);
             return 0;
         }
 

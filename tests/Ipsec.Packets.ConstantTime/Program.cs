@@ -41,9 +41,9 @@ internal static class Program
 
         byte[] key = RandomNumberGenerator.GetBytes(16);
         Target[] targets = control
-            ? [new LeakyTable(), new BouncyCastleAes(key)]
+            ? [new LeakyTable(), new BouncyCastleAes(key), new EarlyExitTagCheck()]
             : [new PortableAesEncrypt(key), new PortableAesDecrypt(RandomNumberGenerator.GetBytes(32)), new PortableGhash(RandomNumberGenerator.GetBytes(16)),
-               new PortableTripleDes(RandomNumberGenerator.GetBytes(24))];
+               new PortableTripleDes(RandomNumberGenerator.GetBytes(24)), new TagCheck()];
 
         Console.WriteLine($"{measurements:N0} timed calls per target (both classes together), Stopwatch resolution {1e9 / Stopwatch.Frequency:0.#} ns");
         double max = 0;
@@ -67,6 +67,7 @@ internal static class Program
     private static (double T, long N, int Cropping, double MeanNs) Measure(Target target, int measurements)
     {
         byte[] fixedBlock = RandomNumberGenerator.GetBytes(16);
+        target.UseFixedBlock(fixedBlock);
         byte[] inputs = new byte[16 * ChunkSize];
         byte[] classes = new byte[ChunkSize];
         long[] times = new long[ChunkSize];

@@ -17,6 +17,60 @@ internal abstract class Target
 
     /// <summary>Runs the function once on <paramref name="secret"/> (16 bytes); the result feeds a sink so nothing is optimised away.</summary>
     public abstract ulong Run(ReadOnlySpan<byte> secret);
+
+    /// <summary>Told the fixed class's block before a measurement (targets that compare against something near it).</summary>
+    public virtual void UseFixedBlock(ReadOnlySpan<byte> fixedBlock)
+    {
+    }
+}
+
+/// <summary>
+/// The AES-GCM tag check (<see cref="TagComparison"/>): the secret is the computed tag, the received tag equals the
+/// fixed class's block but for its last byte. An early-exit comparison would run 16 byte compares for the fixed class
+/// and usually one for the random class.
+/// </summary>
+internal sealed class TagCheck : Target
+{
+    private readonly byte[] _received = new byte[16];
+
+    public override string Name => "AES-GCM tag comparison (secret computed tag, received tag differing in its last byte)";
+
+    public override void UseFixedBlock(ReadOnlySpan<byte> fixedBlock)
+    {
+        fixedBlock.CopyTo(_received);
+        _received[15] ^= 1;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public override ulong Run(ReadOnlySpan<byte> secret) => TagComparison.Matches(Vector128.Create(secret), _received) ? 1UL : 0UL;
+}
+
+/// <summary>The leaky control for <see cref="TagCheck"/>: a byte loop that stops at the first difference.</summary>
+internal sealed class EarlyExitTagCheck : Target
+{
+    private readonly byte[] _received = new byte[16];
+
+    public override string Name => "control: tag comparison stopping at the first differing byte";
+
+    public override void UseFixedBlock(ReadOnlySpan<byte> fixedBlock)
+    {
+        fixedBlock.CopyTo(_received);
+        _received[15] ^= 1;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public override ulong Run(ReadOnlySpan<byte> secret)
+    {
+        for (int i = 0; i < 16; i++)
+        {
+            if (secret[i] != _received[i])
+            {
+                return (ulong)i;
+            }
+        }
+
+        return 16;
+    }
 }
 
 internal sealed class PortableAesEncrypt(byte[] key) : Target

@@ -471,7 +471,7 @@ public sealed class AhSecurityAssociation : IDisposable
 
         OuterHeaderTemplate.InnerFields fields = OuterHeaderTemplate.ReadInner(inner);
         Span<byte> output = buffer.Slice(start, total);
-        template.Write(output, (byte)IPProtocol.Ah, fields);
+        template.Write(output, (byte)IPProtocol.Ah, fields, template.NextIdentification());
         Span<byte> headers = stackalloc byte[IPv6Header.Length];
         headers = headers[..outerLength];
         output[..outerLength].CopyTo(headers);

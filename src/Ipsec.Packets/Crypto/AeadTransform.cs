@@ -25,10 +25,14 @@ internal abstract class AeadTransform : IDisposable
         ReadOnlySpan<byte> plaintext, Span<byte> ciphertext, Span<byte> tag);
 
     /// <summary>
-    /// Verifies <paramref name="tag"/> in constant time and, only when it matches, decrypts <paramref name="ciphertext"/>
-    /// into <paramref name="plaintext"/> (same length; may be the same memory).
+    /// Verifies <paramref name="tag"/> in constant time and returns the plaintext only when it matches: decrypts
+    /// <paramref name="ciphertext"/> into <paramref name="plaintext"/> (same length; may be the same memory).
     /// </summary>
-    /// <returns>False when the tag does not verify; <paramref name="plaintext"/> is then left untouched. Never throws for bad data.</returns>
+    /// <returns>
+    /// False when the tag does not verify. In place the ciphertext is then left untouched (it was not decrypted); a separate
+    /// <paramref name="plaintext"/> holds no plaintext: it is left untouched, or cleared where one pass decrypted while
+    /// hashing. Never throws for bad data.
+    /// </returns>
     public abstract bool TryOpen(
         ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
         ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext);

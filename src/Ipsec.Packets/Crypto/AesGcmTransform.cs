@@ -79,16 +79,11 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
         Vector128<byte> full;
         if (IsShort(aadHead.Length + aadTail.Length, plaintext.Length))
         {
-            Span<byte> keyStream = stackalloc byte[128];
-            _aesNi!.KeyStream8(j0, keyStream);
-            KeyStream.Xor(plaintext, keyStream.Slice(16), ciphertext);
-            full = _clmul!.ComputeShort(aadHead, aadTail, ciphertext) ^ Vector128.Create((ReadOnlySpan<byte>)keyStream);
-            CryptographicOperations.ZeroMemory(keyStream);
+            full = AesGcmShort.Seal(_aesNi!, _clmul!, j0, aadHead, aadTail, plaintext, ciphertext);
         }
-        else if (_aesNi is not null && _clmul is not null && plaintext.Length >= AesGcmOnePassSeal.MinimumLength)
+        else if (_aesNi is not null && _clmul is not null)
         {
-            full = AesGcmOnePassSeal.Seal(_aesNi, _clmul, CounterBlock(iv, 0x02000000), aadHead, aadTail, plaintext, ciphertext)
-                ^ _aesNi.EncryptBlock(j0);
+            full = AesGcmPipelined.Seal(_aesNi, _clmul, j0, aadHead, aadTail, plaintext, ciphertext);
         }
         else
         {
@@ -100,10 +95,17 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
             full = _ghash.Compute(aadHead, aadTail, ciphertext) ^ _aes.EncryptBlock(j0);
         }
 
-        Span<byte> buffer = stackalloc byte[16];
-        full.CopyTo(buffer);
-        buffer.Slice(0, _icvSize).CopyTo(tag);
-        CryptographicOperations.ZeroMemory(buffer);
+        if (_icvSize == 16)
+        {
+            full.CopyTo(tag);
+        }
+        else
+        {
+            Span<byte> buffer = stackalloc byte[16];
+            full.CopyTo(buffer);
+            buffer.Slice(0, _icvSize).CopyTo(tag);
+            CryptographicOperations.ZeroMemory(buffer);
+        }
     }
 
     public override bool TryOpen(
@@ -117,29 +119,18 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
             return false;
         }
 
-        Span<byte> expected = stackalloc byte[16];
         if (IsShort(aadHead.Length + aadTail.Length, ciphertext.Length))
         {
-            Span<byte> keyStream = stackalloc byte[128];
-            _aesNi!.KeyStream8(j0, keyStream);
-            Vector128<byte> shortTag = _clmul!.ComputeShort(aadHead, aadTail, ciphertext) ^ Vector128.Create((ReadOnlySpan<byte>)keyStream);
-            shortTag.CopyTo(expected);
-            bool verified = CryptographicOperations.FixedTimeEquals(expected.Slice(0, _icvSize), tag);
-            CryptographicOperations.ZeroMemory(expected);
-            if (verified)
-            {
-                KeyStream.Xor(ciphertext, keyStream.Slice(16), plaintext);
-            }
+            return AesGcmShort.TryOpen(_aesNi!, _clmul!, j0, aadHead, aadTail, ciphertext, tag, plaintext);
+        }
 
-            CryptographicOperations.ZeroMemory(keyStream);
-            return verified;
+        if (_aesNi is not null && _clmul is not null)
+        {
+            return AesGcmPipelined.TryOpen(_aesNi, _clmul, j0, aadHead, aadTail, ciphertext, tag, plaintext);
         }
 
         Vector128<byte> full = _ghash.Compute(aadHead, aadTail, ciphertext) ^ _aes.EncryptBlock(j0);
-        full.CopyTo(expected);
-        bool ok = CryptographicOperations.FixedTimeEquals(expected.Slice(0, _icvSize), tag);
-        CryptographicOperations.ZeroMemory(expected);
-        if (!ok)
+        if (!TagComparison.Matches(full, tag))
         {
             return false;
         }

@@ -99,9 +99,13 @@ internal sealed class AesNiBlockCipher : AesBlockCipher
 
     /// <summary>Encrypts one block with the given schedule.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector128<byte> Encrypt(Vector128<byte>[] rk, int rounds, Vector128<byte> block)
+    internal static Vector128<byte> Encrypt(Vector128<byte>[] rk, int rounds, Vector128<byte> block) =>
+        Encrypt(ref MemoryMarshal.GetArrayDataReference(rk), rounds, block);
+
+    /// <summary>Encrypts one block with the schedule at <paramref name="k"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<byte> Encrypt(ref Vector128<byte> k, int rounds, Vector128<byte> block)
     {
-        ref Vector128<byte> k = ref MemoryMarshal.GetArrayDataReference(rk);
         block ^= k;
         for (int i = 1; i < rounds; i++)
         {
@@ -121,17 +125,42 @@ internal sealed class AesNiBlockCipher : AesBlockCipher
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void XorEightCounterBlocks(
-        ref Vector128<byte> k, int rounds, Vector128<uint> prefix, uint counter, ref byte source, ref byte destination)
+        ref Vector128<byte> k, int rounds, Vector128<uint> prefix, uint counter, ref byte source, ref byte destination) =>
+        XorEightBlocks(ref k, rounds, prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter)).AsByte(), prefix, counter + 1, ref source, ref destination);
+
+    /// <summary>
+    /// XORs the 128 bytes at <paramref name="source"/> with E(<paramref name="first"/>) and the key stream of the seven
+    /// counter blocks from <paramref name="counter"/> on, into <paramref name="destination"/> (may be the same memory), in
+    /// one pipelined pass: for GCM's last group, <paramref name="first"/> is J0, whose encryption masks the tag.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void XorEightBlocks(
+        ref Vector128<byte> k, int rounds, Vector128<byte> first, Vector128<uint> prefix, uint counter, ref byte source, ref byte destination) =>
+        EightBlocks(ref k, rounds, first, prefix, counter, ref source, ref destination, xorSource: true);
+
+    /// <summary>
+    /// E(<paramref name="first"/>) and the key stream of the seven counter blocks from <paramref name="counter"/> on,
+    /// stored at <paramref name="destination"/> (128 bytes) in one pipelined pass.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void EncryptEightBlocks(
+        ref Vector128<byte> k, int rounds, Vector128<byte> first, Vector128<uint> prefix, uint counter, ref byte destination) =>
+        EightBlocks(ref k, rounds, first, prefix, counter, ref destination, ref destination, xorSource: false);
+
+    /// <summary>The eight-lane pass; <paramref name="xorSource"/> is a constant at every call, so the branch folds away.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void EightBlocks(
+        ref Vector128<byte> k, int rounds, Vector128<byte> first, Vector128<uint> prefix, uint counter, ref byte source, ref byte destination, bool xorSource)
     {
         Vector128<byte> k0 = k;
-        Vector128<byte> b0 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter)).AsByte() ^ k0;
-        Vector128<byte> b1 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 1)).AsByte() ^ k0;
-        Vector128<byte> b2 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 2)).AsByte() ^ k0;
-        Vector128<byte> b3 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 3)).AsByte() ^ k0;
-        Vector128<byte> b4 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 4)).AsByte() ^ k0;
-        Vector128<byte> b5 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 5)).AsByte() ^ k0;
-        Vector128<byte> b6 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 6)).AsByte() ^ k0;
-        Vector128<byte> b7 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 7)).AsByte() ^ k0;
+        Vector128<byte> b0 = first ^ k0;
+        Vector128<byte> b1 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter)).AsByte() ^ k0;
+        Vector128<byte> b2 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 1)).AsByte() ^ k0;
+        Vector128<byte> b3 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 2)).AsByte() ^ k0;
+        Vector128<byte> b4 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 3)).AsByte() ^ k0;
+        Vector128<byte> b5 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 4)).AsByte() ^ k0;
+        Vector128<byte> b6 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 5)).AsByte() ^ k0;
+        Vector128<byte> b7 = prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter + 6)).AsByte() ^ k0;
         for (int i = 1; i < rounds; i++)
         {
             Vector128<byte> ki = Unsafe.Add(ref k, i);
@@ -146,14 +175,26 @@ internal sealed class AesNiBlockCipher : AesBlockCipher
         }
 
         Vector128<byte> kl = Unsafe.Add(ref k, rounds);
-        Vector128<byte> x0 = X86Aes.EncryptLast(b0, kl) ^ Vector128.LoadUnsafe(ref source);
-        Vector128<byte> x1 = X86Aes.EncryptLast(b1, kl) ^ Vector128.LoadUnsafe(ref source, 16);
-        Vector128<byte> x2 = X86Aes.EncryptLast(b2, kl) ^ Vector128.LoadUnsafe(ref source, 32);
-        Vector128<byte> x3 = X86Aes.EncryptLast(b3, kl) ^ Vector128.LoadUnsafe(ref source, 48);
-        Vector128<byte> x4 = X86Aes.EncryptLast(b4, kl) ^ Vector128.LoadUnsafe(ref source, 64);
-        Vector128<byte> x5 = X86Aes.EncryptLast(b5, kl) ^ Vector128.LoadUnsafe(ref source, 80);
-        Vector128<byte> x6 = X86Aes.EncryptLast(b6, kl) ^ Vector128.LoadUnsafe(ref source, 96);
-        Vector128<byte> x7 = X86Aes.EncryptLast(b7, kl) ^ Vector128.LoadUnsafe(ref source, 112);
+        Vector128<byte> x0 = X86Aes.EncryptLast(b0, kl);
+        Vector128<byte> x1 = X86Aes.EncryptLast(b1, kl);
+        Vector128<byte> x2 = X86Aes.EncryptLast(b2, kl);
+        Vector128<byte> x3 = X86Aes.EncryptLast(b3, kl);
+        Vector128<byte> x4 = X86Aes.EncryptLast(b4, kl);
+        Vector128<byte> x5 = X86Aes.EncryptLast(b5, kl);
+        Vector128<byte> x6 = X86Aes.EncryptLast(b6, kl);
+        Vector128<byte> x7 = X86Aes.EncryptLast(b7, kl);
+        if (xorSource)
+        {
+            x0 ^= Vector128.LoadUnsafe(ref source);
+            x1 ^= Vector128.LoadUnsafe(ref source, 16);
+            x2 ^= Vector128.LoadUnsafe(ref source, 32);
+            x3 ^= Vector128.LoadUnsafe(ref source, 48);
+            x4 ^= Vector128.LoadUnsafe(ref source, 64);
+            x5 ^= Vector128.LoadUnsafe(ref source, 80);
+            x6 ^= Vector128.LoadUnsafe(ref source, 96);
+            x7 ^= Vector128.LoadUnsafe(ref source, 112);
+        }
+
         x0.StoreUnsafe(ref destination);
         x1.StoreUnsafe(ref destination, 16);
         x2.StoreUnsafe(ref destination, 32);
@@ -239,12 +280,10 @@ internal sealed class AesNiBlockCipher : AesBlockCipher
     internal void KeyStream8(Vector128<byte> counterBlock, Span<byte> keyStream)
     {
         Span<byte> blocks = keyStream.Slice(0, 128);
-        blocks.Clear();
         Vector128<uint> prefix = counterBlock.AsUInt32();
-        ref byte d = ref MemoryMarshal.GetReference(blocks);
-        XorEightCounterBlocks(
-            ref MemoryMarshal.GetArrayDataReference(_encryptionKeys), _rounds, prefix,
-            BinaryPrimitives.ReverseEndianness(prefix.GetElement(3)), ref d, ref d);
+        EncryptEightBlocks(
+            ref MemoryMarshal.GetArrayDataReference(_encryptionKeys), _rounds, counterBlock, prefix,
+            BinaryPrimitives.ReverseEndianness(prefix.GetElement(3)) + 1, ref MemoryMarshal.GetReference(blocks));
     }
 
     public override void CbcEncrypt(Vector128<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination)

@@ -13,7 +13,9 @@ namespace Ipsec.Packets.Crypto;
 /// <summary>
 /// The ChaCha20 block function and stream cipher of RFC 8439 §2.3–2.4 (32-bit counter, 96-bit nonce). The stream runs
 /// 16, 8 or 4 blocks at once, one block per vector lane (AVX-512, AVX2, SSE2/AdvSimd), and transposes the lanes back
-/// into blocks with unpack and lane shuffles; the last partial run works on a padded stack copy.
+/// into blocks with unpack and lane shuffles; the last partial run works on a padded stack copy. The block functions are
+/// compiled optimised from the first call (<see cref="MethodImplOptions.AggressiveOptimization"/>): unoptimised code keeps
+/// every local on the stack, which would leave key-stream blocks (the Poly1305 key among them) in dead frames.
 /// </summary>
 [SkipLocalsInit]
 internal static class ChaCha20
@@ -52,6 +54,7 @@ internal static class ChaCha20
     }
 
     /// <summary>Writes the 64-byte key-stream block for <paramref name="state"/> (its counter word included).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Block(ref State state, Span<byte> output)
     {
         uint x0 = state[0], x1 = state[1], x2 = state[2], x3 = state[3];
@@ -89,13 +92,24 @@ internal static class ChaCha20
         : Vector128.IsHardwareAccelerated ? 4
         : 1;
 
+    /// <summary>
+    /// A cap on the run width (16, 8, 4 or 1; the machine's maximum by default) for the calls that do not name one. For
+    /// tests, which run every path on one machine; not meant to be changed while other threads encrypt.
+    /// </summary>
+    internal static int ParallelBlocksLimit { get; set; } = 16;
+
+    /// <summary>The run width calls without an explicit one use now: the machine's maximum under <see cref="ParallelBlocksLimit"/>.</summary>
+    public static int ParallelBlocks => Math.Min(MaximumParallelBlocks, ParallelBlocksLimit);
+
     /// <summary>XORs <paramref name="source"/> with the key stream from the state's counter on (may be in place).</summary>
     public static void Xor(ref State state, ReadOnlySpan<byte> source, Span<byte> destination) =>
-        Xor(ref state, source, destination, MaximumParallelBlocks);
+        Xor(ref state, source, destination, ParallelBlocks);
 
     /// <summary>
     /// As <see cref="Xor(ref State, ReadOnlySpan{byte}, Span{byte})"/>, running at most <paramref name="parallelBlocks"/>
-    /// blocks at once (tests compare every width; a width the machine lacks falls back to the next narrower one).
+    /// blocks at once (tests compare every width; a width the machine lacks falls back to the next narrower one). Whole
+    /// runs of the widest width first; the rest, if longer than one block, in one run of the narrowest width that covers it
+    /// on a padded stack copy (a run costs about the same at every width, so one run beats several narrower ones).
     /// </summary>
     public static void Xor(ref State state, ReadOnlySpan<byte> source, Span<byte> destination, int parallelBlocks)
     {
@@ -104,48 +118,48 @@ internal static class ChaCha20
             throw new ArgumentException("The destination is shorter than the source.", nameof(destination));
         }
 
-        parallelBlocks = Math.Min(parallelBlocks, MaximumParallelBlocks);
+        int width = Math.Min(parallelBlocks, MaximumParallelBlocks);
         int offset = 0;
-        if (parallelBlocks >= 16)
+        if (width >= 16)
         {
             for (; source.Length - offset >= 1024; offset += 1024)
             {
                 Xor16(ref state, source.Slice(offset, 1024), destination.Slice(offset, 1024));
             }
         }
-
-        if (parallelBlocks >= 8)
+        else if (width >= 8)
         {
             for (; source.Length - offset >= 512; offset += 512)
             {
                 Xor8(ref state, source.Slice(offset, 512), destination.Slice(offset, 512));
             }
         }
-
-        if (parallelBlocks >= 4)
+        else if (width >= 4)
         {
             for (; source.Length - offset >= 256; offset += 256)
             {
                 Xor4(ref state, source.Slice(offset, 256), destination.Slice(offset, 256));
             }
-
-            int rest = source.Length - offset;
-            if (rest > 64)
-            {
-                // Two to four blocks left: run four on a padded stack copy.
-                Span<byte> tail = stackalloc byte[256];
-                source.Slice(offset).CopyTo(tail);
-                uint next = state[12] + (uint)((rest + 63) / 64);
-                Xor4(ref state, tail, tail);
-                state[12] = next;
-                tail.Slice(0, rest).CopyTo(destination.Slice(offset));
-                tail.Clear();
-                offset = source.Length;
-            }
         }
 
-        if (offset == source.Length)
+        int rest = source.Length - offset;
+        if (rest == 0)
         {
+            return;
+        }
+
+        if (width >= 4 && rest > 64)
+        {
+            // rest < 64 · width, so the run fits the width.
+            int run = RunCovering(rest);
+            Span<byte> tail = stackalloc byte[1024];
+            Span<byte> padded = tail.Slice(0, 64 * run);
+            source.Slice(offset).CopyTo(padded);
+            uint next = state[12] + (uint)((rest + 63) / 64);
+            XorRun(ref state, padded, run);
+            state[12] = next;
+            padded.Slice(0, rest).CopyTo(destination.Slice(offset));
+            padded.Clear();
             return;
         }
 
@@ -162,16 +176,36 @@ internal static class ChaCha20
         stream.Clear();
     }
 
+    /// <summary>The narrowest run (4, 8 or 16 blocks) that covers <paramref name="length"/> bytes (16 beyond 1,024).</summary>
+    public static int RunCovering(int length) => length <= 256 ? 4 : length <= 512 ? 8 : 16;
+
     /// <summary>
-    /// Writes the four key-stream blocks from the state's counter on into <paramref name="keyStream"/> (256 bytes) in one
-    /// four-lane pass and advances the counter by four: for a short AEAD packet, the Poly1305 key block and three blocks of
-    /// text without a scalar block first.
+    /// Writes <paramref name="blocks"/> key-stream blocks (4, 8 or 16, at most <see cref="MaximumParallelBlocks"/>) from the
+    /// state's counter on into <paramref name="keyStream"/> (64 bytes a block) in one pass and advances the counter: for an
+    /// AEAD packet, the Poly1305 key block and the first blocks of text without a scalar block first.
     /// </summary>
-    public static void KeyStream4(ref State state, Span<byte> keyStream)
+    public static void KeyStreamRun(ref State state, Span<byte> keyStream, int blocks)
     {
-        Span<byte> blocks = keyStream.Slice(0, 256);
-        blocks.Clear();
-        Xor4(ref state, blocks, blocks);
+        Span<byte> run = keyStream.Slice(0, 64 * blocks);
+        run.Clear();
+        XorRun(ref state, run, blocks);
+    }
+
+    /// <summary>XORs <paramref name="buffer"/> (64 · <paramref name="blocks"/> bytes) in place with one run of that width.</summary>
+    private static void XorRun(ref State state, Span<byte> buffer, int blocks)
+    {
+        if (blocks == 16)
+        {
+            Xor16(ref state, buffer, buffer);
+        }
+        else if (blocks == 8)
+        {
+            Xor8(ref state, buffer, buffer);
+        }
+        else
+        {
+            Xor4(ref state, buffer, buffer);
+        }
     }
 
     // ---- 128-bit lanes: four blocks ----
@@ -239,6 +273,7 @@ internal static class ChaCha20
             .StoreUnsafe(ref MemoryMarshal.GetReference(destination), (nuint)offset);
 
     /// <summary>XORs 256 bytes with blocks c..c+3 and advances the counter by four.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Xor4(ref State state, ReadOnlySpan<byte> source, Span<byte> destination)
     {
         _ = source[255];
@@ -331,6 +366,7 @@ internal static class ChaCha20
     }
 
     /// <summary>XORs 512 bytes with blocks c..c+7 and advances the counter by eight.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Xor8(ref State state, ReadOnlySpan<byte> source, Span<byte> destination)
     {
         _ = source[511];
@@ -411,6 +447,7 @@ internal static class ChaCha20
     }
 
     /// <summary>XORs 1,024 bytes with blocks c..c+15 and advances the counter by sixteen.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Xor16(ref State state, ReadOnlySpan<byte> source, Span<byte> destination)
     {
         _ = source[1023];

@@ -1,15 +1,16 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Security.Cryptography;
-using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets.Crypto;
 
 /// <summary>
 /// ChaCha20-Poly1305 for ESP (RFC 7634, the AEAD of RFC 8439): KEYMAT = key (32) || salt (4); nonce = salt || IV (8);
-/// AAD = head || tail; 16-byte ICV. Our own vectorised ChaCha20 and Poly1305, state on the stack.
+/// AAD = head || tail; 16-byte ICV. Our own vectorised ChaCha20 and Poly1305, state on the stack. Every packet starts
+/// with one vector run of key stream that keys Poly1305 and covers up to 960 bytes of text (all of a short packet).
 /// </summary>
 [SkipLocalsInit]
 internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwner
@@ -27,39 +28,45 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
         _salt = BinaryPrimitives.ReadUInt32LittleEndian(salt);
     }
 
-    /// <summary>The longest text of the short path: the three key-stream blocks after the Poly1305 key block.</summary>
-    private const int ShortTextLimit = 192;
+    /// <summary>The longest first run: sixteen blocks, the Poly1305 key block and 960 bytes of text.</summary>
+    private const int FirstRunLimit = 1024;
+
+    // One stack workspace per call holds every secret the call makes, so one ZeroMemory clears them all: the ChaCha20
+    // state, the Poly1305 state, the expected tag (open) and the first run of key stream.
+    private const int StateOffset = 0;
+    private const int MacOffset = 64;
+    private const int ExpectedOffset = 128;
+    private const int RunOffset = 192;
+    private const int WorkspaceLength = RunOffset + FirstRunLimit;
 
     public override int IcvSize => 16;
 
-    /// <summary>Whether <paramref name="textLength"/> bytes take the short path (four blocks in one 128-bit-lane pass).</summary>
-    private static bool IsShort(int textLength) => textLength <= ShortTextLimit && ChaCha20.MaximumParallelBlocks >= 4;
-
     /// <summary>
-    /// The short path's set-up: blocks 0..3 of the packet's key stream in one four-lane pass; block 0 keys Poly1305, blocks
-    /// 1..3 cover the text.
+    /// The packet's first run of key-stream blocks from counter 0 in one vector pass (4, 8 or 16 blocks: the narrowest
+    /// that covers the Poly1305 key block and the text, the widest when none does; one scalar block without 128-bit
+    /// vectors): block 0 keys Poly1305, the rest covers the start of the text. Leaves the state at the next block and
+    /// returns the run's length in bytes.
     /// </summary>
-    private void StartShort(ReadOnlySpan<byte> iv, Span<byte> keyStream, out Poly1305 mac)
+    private int StartRun(ReadOnlySpan<byte> iv, int textLength, Span<byte> keyStream, ref ChaCha20.State state)
     {
-        ChaCha20.State state = default;
         ChaCha20.Initialize(
             ref state, _key, 0, _salt, BinaryPrimitives.ReadUInt32LittleEndian(iv), BinaryPrimitives.ReadUInt32LittleEndian(iv.Slice(4)));
-        ChaCha20.KeyStream4(ref state, keyStream);
-        state = default;
-        mac = new Poly1305(keyStream.Slice(0, 32));
-    }
+        int width = ChaCha20.ParallelBlocks;
+        int runLength;
+        if (width >= 4)
+        {
+            int blocks = Math.Min(ChaCha20.RunCovering(64 + textLength), width);
+            ChaCha20.KeyStreamRun(ref state, keyStream, blocks);
+            runLength = 64 * blocks;
+        }
+        else
+        {
+            ChaCha20.Block(ref state, keyStream);
+            state[12] = 1;
+            runLength = 64;
+        }
 
-    private void Start(ReadOnlySpan<byte> iv, out ChaCha20.State state, out Poly1305 mac)
-    {
-        KeyMaterial.CheckLength(iv, 8, nameof(iv));
-        state = default;
-        ChaCha20.Initialize(
-            ref state, _key, 0, _salt, BinaryPrimitives.ReadUInt32LittleEndian(iv), BinaryPrimitives.ReadUInt32LittleEndian(iv.Slice(4)));
-        Span<byte> block = stackalloc byte[64];
-        ChaCha20.Block(ref state, block);
-        mac = new Poly1305(block.Slice(0, 32));
-        CryptographicOperations.ZeroMemory(block);
-        state[12] = 1;
+        return runLength;
     }
 
     private static void MacTail(ref Poly1305 mac, long aadLength, int textLength, Span<byte> tag)
@@ -71,6 +78,17 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
         mac.Finish(tag);
     }
 
+    /// <summary>XORs the text with the first run's blocks after the key block, then the key stream from the state on.</summary>
+    private static void Crypt(ref ChaCha20.State state, ReadOnlySpan<byte> firstRun, ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        int head = Math.Min(source.Length, firstRun.Length - 64);
+        KeyStream.Xor(source.Slice(0, head), firstRun.Slice(64), destination);
+        if (head < source.Length)
+        {
+            ChaCha20.Xor(ref state, source.Slice(head), destination.Slice(head));
+        }
+    }
+
     public override void Seal(
         ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
         ReadOnlySpan<byte> plaintext, Span<byte> ciphertext, Span<byte> tag)
@@ -78,26 +96,17 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
         KeyMaterial.CheckLength(iv, 8, nameof(iv));
         KeyMaterial.CheckInOut(plaintext, ciphertext, nameof(ciphertext));
         KeyMaterial.CheckLength(tag, 16, nameof(tag));
-        if (IsShort(plaintext.Length))
-        {
-            Span<byte> keyStream = stackalloc byte[256];
-            StartShort(iv, keyStream, out Poly1305 shortMac);
-            BlockPadding.AbsorbPadded(ref shortMac, aadHead, aadTail, default);
-            KeyStream.Xor(plaintext, keyStream.Slice(64), ciphertext);
-            BlockPadding.AbsorbPadded(ref shortMac, ciphertext, default, default);
-            MacTail(ref shortMac, (long)aadHead.Length + aadTail.Length, ciphertext.Length, tag);
-            CryptographicOperations.ZeroMemory(keyStream);
-            SecretScrub.Clear(ref shortMac);
-            return;
-        }
-
-        Start(iv, out ChaCha20.State state, out Poly1305 mac);
+        Span<byte> workspace = stackalloc byte[WorkspaceLength];
+        ref ChaCha20.State state = ref MemoryMarshal.AsRef<ChaCha20.State>(workspace.Slice(StateOffset, MacOffset - StateOffset));
+        int runLength = StartRun(iv, plaintext.Length, workspace.Slice(RunOffset), ref state);
+        Span<byte> firstRun = workspace.Slice(RunOffset, runLength);
+        ref Poly1305 mac = ref MemoryMarshal.AsRef<Poly1305>(workspace.Slice(MacOffset, ExpectedOffset - MacOffset));
+        mac.Start(firstRun.Slice(0, 32));
+        Crypt(ref state, firstRun, plaintext, ciphertext);
         BlockPadding.AbsorbPadded(ref mac, aadHead, aadTail, default);
-        ChaCha20.Xor(ref state, plaintext, ciphertext);
         BlockPadding.AbsorbPadded(ref mac, ciphertext, default, default);
         MacTail(ref mac, (long)aadHead.Length + aadTail.Length, ciphertext.Length, tag);
-        SecretScrub.Clear(ref state);
-        SecretScrub.Clear(ref mac);
+        CryptographicOperations.ZeroMemory(workspace.Slice(0, RunOffset + runLength));
     }
 
     public override bool TryOpen(
@@ -106,47 +115,31 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
     {
         KeyMaterial.CheckLength(iv, 8, nameof(iv));
         KeyMaterial.CheckInOut(ciphertext, plaintext, nameof(plaintext));
-        Span<byte> expected = stackalloc byte[16];
-        if (IsShort(ciphertext.Length))
-        {
-            Span<byte> keyStream = stackalloc byte[256];
-            StartShort(iv, keyStream, out Poly1305 shortMac);
-            BlockPadding.AbsorbPadded(ref shortMac, aadHead, aadTail, default);
-            BlockPadding.AbsorbPadded(ref shortMac, ciphertext, default, default);
-            MacTail(ref shortMac, (long)aadHead.Length + aadTail.Length, ciphertext.Length, expected);
-            SecretScrub.Clear(ref shortMac);
-            bool verified = tag.Length == 16 && CryptographicOperations.FixedTimeEquals(expected, tag);
-            if (verified)
-            {
-                KeyStream.Xor(ciphertext, keyStream.Slice(64), plaintext);
-            }
-
-            CryptographicOperations.ZeroMemory(keyStream);
-            CryptographicOperations.ZeroMemory(expected);
-            return verified;
-        }
-
-        Start(iv, out ChaCha20.State state, out Poly1305 mac);
+        Span<byte> workspace = stackalloc byte[WorkspaceLength];
+        ref ChaCha20.State state = ref MemoryMarshal.AsRef<ChaCha20.State>(workspace.Slice(StateOffset, MacOffset - StateOffset));
+        int runLength = StartRun(iv, ciphertext.Length, workspace.Slice(RunOffset), ref state);
+        Span<byte> firstRun = workspace.Slice(RunOffset, runLength);
+        ref Poly1305 mac = ref MemoryMarshal.AsRef<Poly1305>(workspace.Slice(MacOffset, ExpectedOffset - MacOffset));
+        mac.Start(firstRun.Slice(0, 32));
+        Span<byte> expected = workspace.Slice(ExpectedOffset, 16);
         BlockPadding.AbsorbPadded(ref mac, aadHead, aadTail, default);
         BlockPadding.AbsorbPadded(ref mac, ciphertext, default, default);
         MacTail(ref mac, (long)aadHead.Length + aadTail.Length, ciphertext.Length, expected);
-        bool ok = tag.Length == 16 && CryptographicOperations.FixedTimeEquals(expected, tag);
-        if (ok)
+        bool verified = tag.Length == 16 && CryptographicOperations.FixedTimeEquals(expected, tag);
+        if (verified)
         {
-            ChaCha20.Xor(ref state, ciphertext, plaintext);
+            Crypt(ref state, firstRun, ciphertext, plaintext);
         }
 
-        SecretScrub.Clear(ref state);
-        SecretScrub.Clear(ref mac);
-        CryptographicOperations.ZeroMemory(expected);
-        return ok;
+        CryptographicOperations.ZeroMemory(workspace.Slice(0, RunOffset + runLength));
+        return verified;
     }
 
     public void AppendKeyArrays(List<Array> arrays) => arrays.Add(_key);
 
     public override void Dispose()
     {
-        CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_key.AsSpan()));
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_key.AsSpan()));
         _salt = 0;
     }
 

@@ -27,14 +27,18 @@ internal sealed class GhashClmul : GhashKey
 #endif
         4;
 
-    // H^1..H^16 in the byte-reflected representation: _powers[i] = H^(i+1). The wide steps read them highest first, as
+    // H^1..H^32 in the byte-reflected representation: _powers[i] = H^(i+1). The wide steps read them highest first, as
     // 128-bit lanes of 256- or 512-bit vectors (lane 0 multiplies the first block of the group).
-    private readonly Vector128<ulong>[] _powers = new Vector128<ulong>[16];
+    private readonly Vector128<ulong>[] _powers = new Vector128<ulong>[PowerCount];
     private readonly int _wideBlocks;
     private readonly Vector128<ulong>[] _descending = new Vector128<ulong>[16];
 
-    // H^8..H^1: the multipliers of one eight-block group of the one-pass GCM seal.
-    private readonly Vector128<ulong>[] _descending8 = new Vector128<ulong>[8];
+    // H^32..H^1 (_descendingAll[j] = H^(32 - j)): any run of consecutive powers, highest first, for the pipelined GCM's
+    // eight-block groups (H^8..H^1) and its last reduction over up to 25 blocks.
+    private readonly Vector128<ulong>[] _descendingAll = new Vector128<ulong>[PowerCount];
+
+    /// <summary>The powers of H kept: enough for two eight-block groups, an eight-block tail and the lengths block.</summary>
+    private const int PowerCount = 32;
 
     public GhashClmul(Vector128<byte> h)
     {
@@ -45,9 +49,9 @@ internal sealed class GhashClmul : GhashKey
             _powers[i] = Multiply(_powers[i - 1], h1);
         }
 
-        for (int j = 0; j < 8; j++)
+        for (int j = 0; j < PowerCount; j++)
         {
-            _descending8[j] = _powers[7 - j];
+            _descendingAll[j] = _powers[PowerCount - 1 - j];
         }
 
         // _descending[j] = H^(n - j) for the n blocks of one wide step (lane j of the group multiplies block j).
@@ -70,19 +74,26 @@ internal sealed class GhashClmul : GhashKey
     /// <summary>The blocks per step this key's GHASH takes (16, 8 or 4).</summary>
     internal int WideBlocks => _wideBlocks;
 
-    private static Vector128<byte> ReverseMask => Vector128.Create((byte)15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    private static Vector128<byte> ReverseMask
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector128.Create((byte)15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<byte> Reflect(Vector128<byte> block) => Ssse3.Shuffle(block, ReverseMask);
 
+    /// <summary>
+    /// Adds the 256-bit product a·b as its low, high and middle (cross) 128-bit parts; the middle is folded in once, by
+    /// <see cref="FoldAndReduce"/>, after all the blocks of a step.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MultiplyAccumulate(Vector128<ulong> a, Vector128<ulong> b, ref Vector128<ulong> low, ref Vector128<ulong> high)
+    private static void MultiplyAccumulate(
+        Vector128<ulong> a, Vector128<ulong> b, ref Vector128<ulong> low, ref Vector128<ulong> high, ref Vector128<ulong> middle)
     {
-        Vector128<ulong> t0 = Pclmulqdq.CarrylessMultiply(a, b, 0x00);
-        Vector128<ulong> t1 = Pclmulqdq.CarrylessMultiply(a, b, 0x10) ^ Pclmulqdq.CarrylessMultiply(a, b, 0x01);
-        Vector128<ulong> t3 = Pclmulqdq.CarrylessMultiply(a, b, 0x11);
-        low ^= t0 ^ Sse2.ShiftLeftLogical128BitLane(t1, 8);
-        high ^= t3 ^ Sse2.ShiftRightLogical128BitLane(t1, 8);
+        low ^= Pclmulqdq.CarrylessMultiply(a, b, 0x00);
+        high ^= Pclmulqdq.CarrylessMultiply(a, b, 0x11);
+        middle ^= Pclmulqdq.CarrylessMultiply(a, b, 0x10) ^ Pclmulqdq.CarrylessMultiply(a, b, 0x01);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -113,9 +124,9 @@ internal sealed class GhashClmul : GhashKey
 
     private static Vector128<ulong> Multiply(Vector128<ulong> a, Vector128<ulong> b)
     {
-        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
-        MultiplyAccumulate(a, b, ref low, ref high);
-        return Reduce(low, high);
+        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero, middle = Vector128<ulong>.Zero;
+        MultiplyAccumulate(a, b, ref low, ref high, ref middle);
+        return FoldAndReduce(low, high, middle);
     }
 
     private struct Sink : IBlockSink
@@ -149,21 +160,21 @@ internal sealed class GhashClmul : GhashKey
                 Vector128<ulong> x1 = Reflect(Vector128.LoadUnsafe(ref q, 16)).AsUInt64();
                 Vector128<ulong> x2 = Reflect(Vector128.LoadUnsafe(ref q, 32)).AsUInt64();
                 Vector128<ulong> x3 = Reflect(Vector128.LoadUnsafe(ref q, 48)).AsUInt64();
-                Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
-                MultiplyAccumulate(x0, H4, ref low, ref high);
-                MultiplyAccumulate(x1, H3, ref low, ref high);
-                MultiplyAccumulate(x2, H2, ref low, ref high);
-                MultiplyAccumulate(x3, H1, ref low, ref high);
-                y = Reduce(low, high);
+                Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero, middle = Vector128<ulong>.Zero;
+                MultiplyAccumulate(x0, H4, ref low, ref high, ref middle);
+                MultiplyAccumulate(x1, H3, ref low, ref high, ref middle);
+                MultiplyAccumulate(x2, H2, ref low, ref high, ref middle);
+                MultiplyAccumulate(x3, H1, ref low, ref high, ref middle);
+                y = FoldAndReduce(low, high, middle);
                 offset += 64;
             }
 
             while (offset < length)
             {
                 Vector128<ulong> x = Reflect(Vector128.LoadUnsafe(ref p, (nuint)offset)).AsUInt64() ^ y;
-                Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
-                MultiplyAccumulate(x, H1, ref low, ref high);
-                y = Reduce(low, high);
+                Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero, middle = Vector128<ulong>.Zero;
+                MultiplyAccumulate(x, H1, ref low, ref high, ref middle);
+                y = FoldAndReduce(low, high, middle);
                 offset += 16;
             }
 
@@ -256,37 +267,72 @@ internal sealed class GhashClmul : GhashKey
     /// <summary>
     /// GHASH of at most 16 bytes of AAD and at most <see cref="ShortCiphertextLimit"/> bytes of ciphertext with a single
     /// reduction: block i of the m blocks (AAD, ciphertext, lengths) is multiplied by H^(m-i+1) and the products summed.
+    /// Whole ciphertext blocks are read where they are; a partial last block is <paramref name="lastPartialBlock"/>, already
+    /// zero-padded in a register.
     /// </summary>
-    [SkipLocalsInit]
-    internal Vector128<byte> ComputeShort(ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext)
+    internal Vector128<byte> ComputeShort(
+        ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext, Vector128<byte> lastPartialBlock)
     {
         int aadLength = aadHead.Length + aadTail.Length;
-        Span<byte> blocks = stackalloc byte[144];
         int aadBlocks = aadLength == 0 ? 0 : 1;
-        int textBlocks = (ciphertext.Length + 15) >> 4;
-        int used = 16 * (aadBlocks + textBlocks);
-        blocks.Slice(0, used).Clear();
-        aadHead.CopyTo(blocks);
-        aadTail.CopyTo(blocks.Slice(aadHead.Length));
-        ciphertext.CopyTo(blocks.Slice(16 * aadBlocks));
-        int m = aadBlocks + textBlocks + 1;
-        ref byte p = ref MemoryMarshal.GetReference(blocks);
+        int whole = ciphertext.Length >> 4;
+        int partial = ciphertext.Length & 15;
+        int m = aadBlocks + whole + (partial == 0 ? 0 : 1) + 1;
         ref Vector128<ulong> h = ref MemoryMarshal.GetArrayDataReference(_powers);
-        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
-        for (int i = 0; i < m - 1; i++)
+        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero, middle = Vector128<ulong>.Zero;
+        if (aadBlocks != 0)
         {
-            MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref p, (nuint)(16 * i))).AsUInt64(), Unsafe.Add(ref h, m - 1 - i), ref low, ref high);
+            MultiplyAccumulate(AadBlock(aadHead, aadTail), Unsafe.Add(ref h, m - 1), ref low, ref high, ref middle);
+        }
+
+        ref byte c = ref MemoryMarshal.GetReference(ciphertext);
+        for (int i = 0; i < whole; i++)
+        {
+            MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref c, (nuint)(16 * i))).AsUInt64(), Unsafe.Add(ref h, m - 1 - aadBlocks - i), ref low, ref high, ref middle);
+        }
+
+        if (partial != 0)
+        {
+            MultiplyAccumulate(Reflect(lastPartialBlock).AsUInt64(), Unsafe.Add(ref h, 1), ref low, ref high, ref middle);
         }
 
         Vector128<ulong> lengths = Vector128.Create((ulong)ciphertext.Length * 8, (ulong)aadLength * 8);
-        MultiplyAccumulate(lengths, h, ref low, ref high);
-        blocks.Slice(0, used).Clear();
-        return Reflect(Reduce(low, high).AsByte());
+        MultiplyAccumulate(lengths, h, ref low, ref high, ref middle);
+        return Reflect(FoldAndReduce(low, high, middle).AsByte());
+    }
+
+    /// <summary>
+    /// The byte-reflected, zero-padded block of an AAD of 1..16 bytes. ESP's 8- and 12-byte AAD (SPI, sequence number) is
+    /// read in four-byte words, each inside one of the stores that wrote it, so the loads are forwarded from the store
+    /// buffer instead of waiting for a wider load to find the bytes in the cache.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> AadBlock(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        if (b.IsEmpty && (a.Length == 8 || a.Length == 12))
+        {
+            ref byte p = ref MemoryMarshal.GetReference(a);
+            uint third = a.Length == 12 ? Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref p, 8)) : 0;
+            Vector128<uint> words = Vector128.Create(Unsafe.ReadUnaligned<uint>(ref p), Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref p, 4)), third, 0);
+            return Reflect(words.AsByte()).AsUInt64();
+        }
+
+        Span<byte> block = stackalloc byte[16];
+        block.Clear();
+        a.CopyTo(block);
+        b.CopyTo(block.Slice(a.Length));
+        return Reflect(Vector128.Create((ReadOnlySpan<byte>)block)).AsUInt64();
     }
 
     /// <summary>The running GHASH state after absorbing <paramref name="a"/> || <paramref name="b"/>, zero-padded, from 0.</summary>
     internal Vector128<ulong> AbsorbAad(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
     {
+        if (a.Length + b.Length <= 16)
+        {
+            // ESP's 8- or 12-byte AAD: one block, one multiply.
+            return a.Length + b.Length == 0 ? Vector128<ulong>.Zero : Multiply(AadBlock(a, b), _powers[0]);
+        }
+
         Sink sink = NewSink();
         BlockPadding.AbsorbPadded(ref sink, a, b, default);
         return sink.State;
@@ -305,7 +351,7 @@ internal sealed class GhashClmul : GhashKey
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Vector128<ulong> Absorb8(Vector128<ulong> y, ref byte blocks)
     {
-        ref Vector128<ulong> h = ref MemoryMarshal.GetArrayDataReference(_descending8);
+        ref Vector128<ulong> h = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_descendingAll), PowerCount - 8);
 #if NET9_0_OR_GREATER
         if (_wideBlocks == 16)
         {
@@ -315,31 +361,88 @@ internal sealed class GhashClmul : GhashKey
             Vector512<byte> reverse = Vector512.Create(Vector256.Create(ReverseMask, ReverseMask), Vector256.Create(ReverseMask, ReverseMask));
             Vector512<ulong> x0 = Avx512BW.Shuffle(Vector512.LoadUnsafe(ref blocks), reverse).AsUInt64() ^ y.ToVector256().ToVector512();
             Vector512<ulong> x1 = Avx512BW.Shuffle(Vector512.LoadUnsafe(ref blocks, 64), reverse).AsUInt64();
-            Vector512<ulong> low = Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x00) ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x00);
-            Vector512<ulong> high = Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x11) ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x11);
-            Vector512<ulong> middle = Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x10) ^ Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x01)
+            Vector512<ulong> low512 = Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x00) ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x00);
+            Vector512<ulong> high512 = Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x11) ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x11);
+            Vector512<ulong> middle512 = Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x10) ^ Pclmulqdq.V512.CarrylessMultiply(x0, k0, 0x01)
                 ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x10) ^ Pclmulqdq.V512.CarrylessMultiply(x1, k1, 0x01);
-            return FoldAndReduce(Fold(low), Fold(high), Fold(middle));
+            return FoldAndReduce(Fold(low512), Fold(high512), Fold(middle512));
         }
 #endif
 
-        Vector128<ulong> lo = Vector128<ulong>.Zero, hi = Vector128<ulong>.Zero;
-        MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref blocks)).AsUInt64() ^ y, h, ref lo, ref hi);
+        Vector128<ulong> lo = Vector128<ulong>.Zero, hi = Vector128<ulong>.Zero, middle = Vector128<ulong>.Zero;
+        MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref blocks)).AsUInt64() ^ y, h, ref lo, ref hi, ref middle);
         for (int i = 1; i < 8; i++)
         {
-            MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref blocks, (nuint)(16 * i))).AsUInt64(), Unsafe.Add(ref h, i), ref lo, ref hi);
+            MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref blocks, (nuint)(16 * i))).AsUInt64(), Unsafe.Add(ref h, i), ref lo, ref hi, ref middle);
         }
 
-        return Reduce(lo, hi);
+        return FoldAndReduce(lo, hi, middle);
+    }
+
+    /// <summary>
+    /// Absorbs, with one reduction, the last blocks of a text into <paramref name="y"/>: <paramref name="groupBlocks"/>
+    /// (0, 8 or 16) whole blocks at <paramref name="groups"/>, then <paramref name="tailBlocks"/> (0..8) zero-padded
+    /// blocks at <paramref name="tail"/>, then the lengths block; block i of the m in all is multiplied by H^(m-i). Returns
+    /// GHASH in the byte order of the specification.
+    /// </summary>
+    internal Vector128<byte> FinishBlocks(
+        Vector128<ulong> y, ref byte groups, int groupBlocks, ref byte tail, int tailBlocks, long aadLength, long textLength)
+    {
+        int m = groupBlocks + tailBlocks + 1;
+        ref Vector128<ulong> h = ref MemoryMarshal.GetArrayDataReference(_powers);
+        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero, middle = Vector128<ulong>.Zero;
+        Vector128<ulong> pending = y;
+#if NET9_0_OR_GREATER
+        if (groupBlocks != 0 && _wideBlocks == 16)
+        {
+            // Four blocks per 512-bit multiply, by H^m..H^(m - groupBlocks + 1) read highest first.
+            ref ulong d = ref Unsafe.As<Vector128<ulong>, ulong>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_descendingAll), PowerCount - m));
+            Vector512<byte> reverse = Vector512.Create(Vector256.Create(ReverseMask, ReverseMask), Vector256.Create(ReverseMask, ReverseMask));
+            Vector512<ulong> low512 = Vector512<ulong>.Zero, high512 = Vector512<ulong>.Zero, middle512 = Vector512<ulong>.Zero;
+            Vector512<ulong> inject = pending.ToVector256().ToVector512();
+            for (int i = 0; i < groupBlocks; i += 4)
+            {
+                Vector512<ulong> x = Avx512BW.Shuffle(Vector512.LoadUnsafe(ref groups, (nuint)(16 * i)), reverse).AsUInt64() ^ inject;
+                Vector512<ulong> k = Vector512.LoadUnsafe(ref d, (nuint)(2 * i));
+                low512 ^= Pclmulqdq.V512.CarrylessMultiply(x, k, 0x00);
+                high512 ^= Pclmulqdq.V512.CarrylessMultiply(x, k, 0x11);
+                middle512 ^= Pclmulqdq.V512.CarrylessMultiply(x, k, 0x10) ^ Pclmulqdq.V512.CarrylessMultiply(x, k, 0x01);
+                inject = Vector512<ulong>.Zero;
+            }
+
+            low = Fold(low512);
+            high = Fold(high512);
+            middle = Fold(middle512);
+            pending = Vector128<ulong>.Zero;
+        }
+        else
+#endif
+        {
+            for (int i = 0; i < groupBlocks; i++)
+            {
+                MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref groups, (nuint)(16 * i))).AsUInt64() ^ pending, Unsafe.Add(ref h, m - 1 - i), ref low, ref high, ref middle);
+                pending = Vector128<ulong>.Zero;
+            }
+        }
+
+        for (int j = 0; j < tailBlocks; j++)
+        {
+            MultiplyAccumulate(Reflect(Vector128.LoadUnsafe(ref tail, (nuint)(16 * j))).AsUInt64() ^ pending, Unsafe.Add(ref h, tailBlocks - j), ref low, ref high, ref middle);
+            pending = Vector128<ulong>.Zero;
+        }
+
+        Vector128<ulong> lengths = Vector128.Create((ulong)textLength * 8, (ulong)aadLength * 8);
+        MultiplyAccumulate(lengths ^ pending, h, ref low, ref high, ref middle);
+        return Reflect(FoldAndReduce(low, high, middle).AsByte());
     }
 
     /// <summary>Absorbs the lengths block and returns GHASH in the byte order of the specification.</summary>
     internal Vector128<byte> Finish(Vector128<ulong> y, long aadLength, long textLength)
     {
         Vector128<ulong> lengths = Vector128.Create((ulong)textLength * 8, (ulong)aadLength * 8);
-        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
-        MultiplyAccumulate(y ^ lengths, _powers[0], ref low, ref high);
-        return Reflect(Reduce(low, high).AsByte());
+        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero, middle = Vector128<ulong>.Zero;
+        MultiplyAccumulate(y ^ lengths, _powers[0], ref low, ref high, ref middle);
+        return Reflect(FoldAndReduce(low, high, middle).AsByte());
     }
 
     private Sink NewSink()
@@ -372,9 +475,9 @@ internal sealed class GhashClmul : GhashKey
 
         // The lengths block [len(A)]64 || [len(C)]64, already byte-reflected.
         Vector128<ulong> lengths = Vector128.Create(ciphertextBits, aadBits);
-        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
-        MultiplyAccumulate(sink.State ^ lengths, sink.H1, ref low, ref high);
-        return Reflect(Reduce(low, high).AsByte());
+        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero, middle = Vector128<ulong>.Zero;
+        MultiplyAccumulate(sink.State ^ lengths, sink.H1, ref low, ref high, ref middle);
+        return Reflect(FoldAndReduce(low, high, middle).AsByte());
     }
 
     public override Vector128<byte> ComputeAadOnly(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c, ReadOnlySpan<byte> d)
@@ -390,22 +493,22 @@ internal sealed class GhashClmul : GhashKey
         BlockPadding.AbsorbPadded(ref sink, a, b, c, d);
         ulong aadBits = ((ulong)a.Length + (ulong)b.Length + (ulong)c.Length + (ulong)d.Length) * 8;
         Vector128<ulong> lengths = Vector128.Create(0UL, aadBits);
-        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero;
-        MultiplyAccumulate(sink.State ^ lengths, sink.H1, ref low, ref high);
-        return Reflect(Reduce(low, high).AsByte());
+        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero, middle = Vector128<ulong>.Zero;
+        MultiplyAccumulate(sink.State ^ lengths, sink.H1, ref low, ref high, ref middle);
+        return Reflect(FoldAndReduce(low, high, middle).AsByte());
     }
 
     public override void AppendKeyArrays(List<Array> arrays)
     {
         arrays.Add(_powers);
         arrays.Add(_descending);
-        arrays.Add(_descending8);
+        arrays.Add(_descendingAll);
     }
 
     public override void Dispose()
     {
         CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_powers.AsSpan()));
         CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_descending.AsSpan()));
-        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_descending8.AsSpan()));
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_descendingAll.AsSpan()));
     }
 }

@@ -20,7 +20,16 @@ internal static class KeyStream
         ref byte s = ref MemoryMarshal.GetReference(source);
         ref byte k = ref MemoryMarshal.GetReference(keyStream);
         ref byte d = ref MemoryMarshal.GetReference(destination);
-        for (int offset = 0; offset < whole; offset += 16)
+        int offset = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; offset + 32 <= whole; offset += 32)
+            {
+                (Vector256.LoadUnsafe(ref s, (nuint)offset) ^ Vector256.LoadUnsafe(ref k, (nuint)offset)).StoreUnsafe(ref d, (nuint)offset);
+            }
+        }
+
+        for (; offset < whole; offset += 16)
         {
             (Vector128.LoadUnsafe(ref s, (nuint)offset) ^ Vector128.LoadUnsafe(ref k, (nuint)offset)).StoreUnsafe(ref d, (nuint)offset);
         }

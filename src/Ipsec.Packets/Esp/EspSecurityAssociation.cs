@@ -277,6 +277,13 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
             return IpsecStatus.SequenceExhausted;
         }
 
+        // Nothing fails from here on. Counted now, before the packet's stores: an interlocked add waits for every store
+        // ahead of it to leave the store buffer, which after the encryption would be the whole packet.
+        if (reservedSequenceNumber == 0)
+        {
+            _counters.Protected(payload.Length);
+        }
+
         Span<byte> packet = destination[..total];
         BinaryPrimitives.WriteUInt32BigEndian(packet, Spi);
         BinaryPrimitives.WriteUInt32BigEndian(packet[EspHeader.Field.SequenceNumber..], (uint)sequenceNumber);
@@ -339,10 +346,6 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
             }
         }
 
-        if (reservedSequenceNumber == 0)
-        {
-            _counters.Protected(payload.Length);
-        }
 
         bytesWritten = total;
         return IpsecStatus.Success;
@@ -506,14 +509,14 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
         ReadOnlySpan<byte> encrypted = esp.EncryptedData;
         if (_aead is not null)
         {
-            Span<byte> nonceIv = stackalloc byte[8];
+            // The explicit IV is read where it is (plaintext is written after it, never over it); an implicit one
+            // (RFC 8750) is the sequence number.
+            Span<byte> implicitIv = stackalloc byte[8];
+            scoped ReadOnlySpan<byte> nonceIv = esp.Iv;
             if (_implicitIv)
             {
-                BinaryPrimitives.WriteUInt64BigEndian(nonceIv, sequenceNumber);
-            }
-            else
-            {
-                esp.Iv.CopyTo(nonceIv);
+                BinaryPrimitives.WriteUInt64BigEndian(implicitIv, sequenceNumber);
+                nonceIv = implicitIv;
             }
 
             Span<byte> aad = stackalloc byte[12];

@@ -1,22 +1,27 @@
+using System;
 using System.Runtime.InteropServices;
 using System.Threading;
+using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets;
 
-/// <summary>The live counters behind <see cref="SecurityAssociationStatistics"/>; updated with interlocked adds.</summary>
-// The counters sit 64 bytes from either end of the object (Size = 64 + 88 + 64), so written on every packet they never
-// share a cache line with a neighbour on the heap, such as another SA's counters.
+/// <summary>
+/// The live counters behind <see cref="SecurityAssociationStatistics"/>. The per-packet ones (packets and bytes protected
+/// and unprotected) are striped: a thread that owns a <see cref="ThreadCounterSlot"/> adds to its own stripe with plain
+/// stores (it is the stripe's only writer, so no interlocked add and no line shared with another thread); threads
+/// beyond the slots share one more stripe with interlocked adds. A snapshot sums the stripes. Drops are rare and
+/// counted in one place with interlocked adds.
+/// </summary>
+// The drop counters sit 64 bytes from either end of the object (Size = 64 + 88 + 64), so they never share a cache line
+// with a neighbour on the heap, such as another SA's counters.
 [StructLayout(LayoutKind.Explicit, Size = 216)]
 internal sealed class SecurityAssociationCounters
 {
-    [FieldOffset(64)]
-    public long PacketsProtected;
-    [FieldOffset(72)]
-    public long BytesProtected;
-    [FieldOffset(80)]
-    public long PacketsUnprotected;
-    [FieldOffset(88)]
-    public long BytesUnprotected;
+    // Stripes 128 bytes apart with their 32 bytes of counters in the middle: two stripes' counters are at least 96 bytes
+    // apart, so they never share a 64-byte line whatever the array's alignment.
+    [FieldOffset(0)]
+    private readonly Stripe[] _stripes = new Stripe[ThreadCounterSlot.Count + 1];
+
     [FieldOffset(96)]
     public long ReplayDrops;
     [FieldOffset(104)]
@@ -32,41 +37,76 @@ internal sealed class SecurityAssociationCounters
     [FieldOffset(144)]
     public long PolicyMismatches;
 
-    public void Protected(int bytes)
-    {
-        Interlocked.Increment(ref PacketsProtected);
-        Interlocked.Add(ref BytesProtected, bytes);
-    }
+    /// <summary>Stripes per SA: one per thread slot and one shared.</summary>
+    internal int StripeCount => _stripes.Length;
 
-    /// <summary>Counts a batch of protected packets with two interlocked adds.</summary>
+    public void Protected(int bytes) => Protected(1, bytes);
+
+    /// <summary>Counts protected packets: plain stores on the caller's own stripe, else two interlocked adds.</summary>
     public void Protected(int packets, long bytes)
     {
-        if (packets != 0)
+        int slot = ThreadCounterSlot.Current;
+        if (slot >= 0)
         {
-            Interlocked.Add(ref PacketsProtected, packets);
-            Interlocked.Add(ref BytesProtected, bytes);
+            ref Stripe own = ref _stripes[slot];
+            Volatile.Write(ref own.PacketsProtected, own.PacketsProtected + packets);
+            Volatile.Write(ref own.BytesProtected, own.BytesProtected + bytes);
+        }
+        else if (packets != 0)
+        {
+            ref Stripe shared = ref _stripes[^1];
+            Interlocked.Add(ref shared.PacketsProtected, packets);
+            Interlocked.Add(ref shared.BytesProtected, bytes);
         }
     }
 
-    public void Unprotected(int bytes)
-    {
-        Interlocked.Increment(ref PacketsUnprotected);
-        Interlocked.Add(ref BytesUnprotected, bytes);
-    }
+    public void Unprotected(int bytes) => Unprotected(1, bytes);
 
-    /// <summary>Counts a batch of unprotected packets with two interlocked adds.</summary>
+    /// <summary>Counts unprotected packets: plain stores on the caller's own stripe, else two interlocked adds.</summary>
     public void Unprotected(int packets, long bytes)
     {
-        if (packets != 0)
+        int slot = ThreadCounterSlot.Current;
+        if (slot >= 0)
         {
-            Interlocked.Add(ref PacketsUnprotected, packets);
-            Interlocked.Add(ref BytesUnprotected, bytes);
+            ref Stripe own = ref _stripes[slot];
+            Volatile.Write(ref own.PacketsUnprotected, own.PacketsUnprotected + packets);
+            Volatile.Write(ref own.BytesUnprotected, own.BytesUnprotected + bytes);
+        }
+        else if (packets != 0)
+        {
+            ref Stripe shared = ref _stripes[^1];
+            Interlocked.Add(ref shared.PacketsUnprotected, packets);
+            Interlocked.Add(ref shared.BytesUnprotected, bytes);
         }
     }
 
-    public SecurityAssociationStatistics Snapshot() => new(
-        Volatile.Read(ref PacketsProtected), Volatile.Read(ref BytesProtected), Volatile.Read(ref PacketsUnprotected),
-        Volatile.Read(ref BytesUnprotected), Volatile.Read(ref ReplayDrops), Volatile.Read(ref AuthenticationFailures),
-        Volatile.Read(ref PaddingErrors), Volatile.Read(ref MalformedDrops), Volatile.Read(ref DummyPackets),
-        Volatile.Read(ref SequenceExhaustedDrops), Volatile.Read(ref PolicyMismatches));
+    public SecurityAssociationStatistics Snapshot()
+    {
+        long packetsProtected = 0, bytesProtected = 0, packetsUnprotected = 0, bytesUnprotected = 0;
+        foreach (ref Stripe stripe in _stripes.AsSpan())
+        {
+            packetsProtected += Volatile.Read(ref stripe.PacketsProtected);
+            bytesProtected += Volatile.Read(ref stripe.BytesProtected);
+            packetsUnprotected += Volatile.Read(ref stripe.PacketsUnprotected);
+            bytesUnprotected += Volatile.Read(ref stripe.BytesUnprotected);
+        }
+
+        return new(
+            packetsProtected, bytesProtected, packetsUnprotected, bytesUnprotected, Volatile.Read(ref ReplayDrops),
+            Volatile.Read(ref AuthenticationFailures), Volatile.Read(ref PaddingErrors), Volatile.Read(ref MalformedDrops),
+            Volatile.Read(ref DummyPackets), Volatile.Read(ref SequenceExhaustedDrops), Volatile.Read(ref PolicyMismatches));
+    }
+
+    [StructLayout(LayoutKind.Explicit, Size = 128)]
+    private struct Stripe
+    {
+        [FieldOffset(48)]
+        public long PacketsProtected;
+        [FieldOffset(56)]
+        public long BytesProtected;
+        [FieldOffset(64)]
+        public long PacketsUnprotected;
+        [FieldOffset(72)]
+        public long BytesUnprotected;
+    }
 }

@@ -98,7 +98,8 @@ public sealed partial class EspProcessor : ISecurityAssociation
     public int MaximumTailroom => _sa.MaximumTrailerLength + _sa.TfcPaddingLength;
 
     /// <summary>Sets the next outer IPv4 Identification (tests reproducing captured packets).</summary>
-    internal void SetNextIdentification(ushort identification) => Volatile.Read(ref _endpoints).Outer?.SetNextIdentification(identification);
+    internal void SetNextIdentification(ushort identification) =>
+        Volatile.Read(ref _endpoints).Outer?.SetIdentificationOffset((ushort)(identification - (_sa.OutboundSequenceNumber + 1)));
 
     /// <summary>True when ESP is carried in UDP (RFC 3948); false for raw ESP (IP protocol 50).</summary>
     public bool UdpEncapsulation => _options.UdpEncapsulation;
@@ -282,14 +283,23 @@ public sealed partial class EspProcessor : ISecurityAssociation
 
         // Read what the outer header inherits before the inner packet is encrypted in place.
         OuterHeaderTemplate.InnerFields fields = OuterHeaderTemplate.ReadInner(inner);
-        IpsecStatus status = _sa.Protect(inner, nextHeader, buffer[(offset - _sa.HeaderLength)..], out _);
+
+        // The sequence number is reserved here, so the result reports this packet's own (another thread may send the
+        // next one meanwhile) and the outer Identification derives from it; counted before the packet's stores.
+        if (_sa.ReserveSequenceNumbers(1, out ulong sequenceNumber) == 0)
+        {
+            return IpsecStatus.SequenceExhausted;
+        }
+
+        _sa.Counters.Protected(innerLength);
+        IpsecStatus status = _sa.ProtectReserved(inner, nextHeader, buffer[(offset - _sa.HeaderLength)..], sequenceNumber, out _);
         if (status != IpsecStatus.Success)
         {
             return status;
         }
 
         Span<byte> outer = buffer.Slice(start, total);
-        template.Write(outer, _options.UdpEncapsulation ? (byte)IPProtocol.Udp : (byte)IPProtocol.Esp, fields);
+        template.Write(outer, _options.UdpEncapsulation ? (byte)IPProtocol.Udp : (byte)IPProtocol.Esp, fields, template.IdentificationFor(sequenceNumber));
         if (_options.UdpEncapsulation)
         {
             WriteUdpHeader(outer[template.HeaderLength..], espLength, endpoints);
@@ -299,7 +309,7 @@ public sealed partial class EspProcessor : ISecurityAssociation
             }
         }
 
-        result = new EspProcessResult(start, total, _sa.OutboundSequenceNumber, false);
+        result = new EspProcessResult(start, total, sequenceNumber, false);
         return IpsecStatus.Success;
     }
 

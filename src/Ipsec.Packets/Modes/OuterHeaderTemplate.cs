@@ -23,6 +23,11 @@ internal sealed class OuterHeaderTemplate
     private readonly bool _copyFlowLabel;
     private readonly PaddedInt32 _identification;
 
+    // IPv4: the two addresses as the eight bytes they are on the wire, and their one's complement sum, so the header is
+    // written with three stores and its checksum summed from fields held in registers (no reload of bytes just stored).
+    private readonly ulong _ipv4Addresses;
+    private readonly uint _ipv4AddressSum;
+
     public OuterHeaderTemplate(IPAddress? source, IPAddress? destination, byte hopLimit, DontFragmentPolicy dontFragment, bool copyDscp, bool copyFlowLabel, string paramName)
     {
         if (source is null || destination is null || source.AddressFamily != destination.AddressFamily)
@@ -38,6 +43,7 @@ internal sealed class OuterHeaderTemplate
         _copyDscp = copyDscp;
         _copyFlowLabel = copyFlowLabel;
         _identification = new PaddedInt32 { Value = Random.Shared.Next(ushort.MaxValue + 1) };
+        (_ipv4Addresses, _ipv4AddressSum) = IPv4Addresses(_source, _destination);
     }
 
     /// <summary>A copy of <paramref name="previous"/> with other endpoint addresses (same family), sharing its IPv4 Identification counter.</summary>
@@ -51,6 +57,20 @@ internal sealed class OuterHeaderTemplate
         _copyDscp = previous._copyDscp;
         _copyFlowLabel = previous._copyFlowLabel;
         _identification = previous._identification;
+        (_ipv4Addresses, _ipv4AddressSum) = IPv4Addresses(source, destination);
+    }
+
+    private static (ulong Addresses, uint Sum) IPv4Addresses(byte[] source, byte[] destination)
+    {
+        if (source.Length != 4)
+        {
+            return (0, 0);
+        }
+
+        Span<byte> both = stackalloc byte[8];
+        source.CopyTo(both);
+        destination.CopyTo(both[4..]);
+        return (BitConverter.ToUInt64(both), InternetChecksum.Accumulate(both));
     }
 
     /// <summary>This template with other outer addresses, of its family (4 or 16 bytes each, network order).</summary>
@@ -78,8 +98,28 @@ internal sealed class OuterHeaderTemplate
         return new InnerFields(inner[IPv4Header.Field.Tos], dontFragment, 0);
     }
 
-    /// <summary>Writes the outer header at the start of <paramref name="packet"/> (the whole outer packet), with <paramref name="protocol"/> next.</summary>
-    public void Write(Span<byte> packet, byte protocol, InnerFields inner)
+    /// <summary>
+    /// The next IPv4 Identification of this tunnel from its counter (AH), taken before the packet's payload is processed.
+    /// </summary>
+    public ushort NextIdentification() => IsIPv6 ? (ushort)0 : (ushort)Interlocked.Increment(ref _identification.Value);
+
+    /// <summary>
+    /// The IPv4 Identification (RFC 6864) of the ESP packet with <paramref name="sequenceNumber"/>: its low sixteen bits
+    /// plus this tunnel's random offset. Identifications then count up by one per packet from a random start, as the
+    /// counter does, without another write shared by every thread sending on the SA (the ESP sequence number is already
+    /// unique per packet). ESP tunnels use this; AH tunnels the counter.
+    /// </summary>
+    public ushort IdentificationFor(ulong sequenceNumber) => (ushort)((uint)sequenceNumber + (uint)Volatile.Read(ref _identification.Value));
+
+    /// <summary>Sets the offset <see cref="IdentificationFor"/> adds (tests reproducing captured packets).</summary>
+    public void SetIdentificationOffset(ushort offset) => Volatile.Write(ref _identification.Value, offset);
+
+    /// <summary>
+    /// Writes the outer header at the start of <paramref name="packet"/> (the whole outer packet), with
+    /// <paramref name="protocol"/> next and, for IPv4, <paramref name="identification"/> from <see cref="NextIdentification"/>.
+    /// </summary>
+
+    public void Write(Span<byte> packet, byte protocol, InnerFields inner, ushort identification)
     {
         byte trafficClass = GetTrafficClass(inner.TrafficClass);
         if (IsIPv6)
@@ -100,17 +140,17 @@ internal sealed class OuterHeaderTemplate
             DontFragmentPolicy.Clear => false,
             _ => inner.DontFragment,
         };
-        packet[0] = 0x45;
-        packet[IPv4Header.Field.Tos] = trafficClass;
-        BinaryPrimitives.WriteUInt16BigEndian(packet[IPv4Header.Field.TotalLength..], (ushort)packet.Length);
-        BinaryPrimitives.WriteUInt16BigEndian(packet[IPv4Header.Field.Identification..], (ushort)Interlocked.Increment(ref _identification.Value));
-        BinaryPrimitives.WriteUInt16BigEndian(packet[IPv4Header.Field.FlagsFragmentOffset..], dontFragment ? IPv4Header.DontFragmentFlag : (ushort)0);
-        packet[IPv4Header.Field.TimeToLive] = _hopLimit;
-        packet[IPv4Header.Field.Protocol] = protocol;
-        BinaryPrimitives.WriteUInt16BigEndian(packet[IPv4Header.Field.HeaderChecksum..], 0);
-        _source.CopyTo(packet[IPv4Header.Field.Source..]);
-        _destination.CopyTo(packet[IPv4Header.Field.Destination..]);
-        IPv4HeaderEditor.UpdateChecksum(packet[..IPv4Header.MinLength]);
+        // Version/IHL and TOS, total length, identification, flags (fragment offset 0); TTL and protocol; checksum.
+        ushort versionTos = (ushort)(0x4500 | trafficClass);
+        ushort totalLength = (ushort)packet.Length;
+        ushort flags = dontFragment ? IPv4Header.DontFragmentFlag : (ushort)0;
+        ushort ttlProtocol = (ushort)((_hopLimit << 8) | protocol);
+        uint sum = _ipv4AddressSum + versionTos + totalLength + identification + flags + ttlProtocol;
+        ushort checksum = InternetChecksum.Finish(sum);
+        _ = packet[IPv4Header.MinLength - 1];
+        BinaryPrimitives.WriteUInt64BigEndian(packet, ((ulong)versionTos << 48) | ((ulong)totalLength << 32) | ((ulong)identification << 16) | flags);
+        BinaryPrimitives.WriteUInt32BigEndian(packet[IPv4Header.Field.TimeToLive..], ((uint)ttlProtocol << 16) | checksum);
+        BinaryPrimitives.WriteUInt64LittleEndian(packet[IPv4Header.Field.Source..], BitConverter.IsLittleEndian ? _ipv4Addresses : BinaryPrimitives.ReverseEndianness(_ipv4Addresses));
     }
 
     /// <summary>The outer TOS / traffic class for an inner one: DSCP copied if configured, ECN by RFC 6040 normal mode.</summary>

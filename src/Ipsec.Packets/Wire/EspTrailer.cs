@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 
 namespace Ipsec.Packets.Wire;
 
@@ -80,7 +81,8 @@ public readonly struct EspTrailer : IEquatable<EspTrailer>
     /// <returns>The padding length in bytes, 0 to alignment - 1.</returns>
     public static int GetPadLength(int length, int alignment)
     {
-        int remainder = (length + FixedLength) % alignment;
+        // Alignments are powers of two (4, 8, 16): a mask instead of a division on every packet; other values divide.
+        int remainder = BitOperations.IsPow2(alignment) ? (length + FixedLength) & (alignment - 1) : (length + FixedLength) % alignment;
         return remainder == 0 ? 0 : alignment - remainder;
     }
 

@@ -98,8 +98,21 @@ public class GhashWidthTests
             byte[] opened = new byte[length];
             Assert.That(aead.TryOpen(iv, aad.AsSpan(0, 4), aad.AsSpan(4), ciphertext, tag, opened), Is.True, $"open at length {length}");
             Assert.That(opened, Is.EqualTo(plaintext), $"plaintext at length {length}");
+            byte[] inPlace = (byte[])ciphertext.Clone();
+            Assert.That(aead.TryOpen(iv, aad.AsSpan(0, 4), aad.AsSpan(4), inPlace, tag, inPlace), Is.True, $"open in place at length {length}");
+            Assert.That(inPlace, Is.EqualTo(plaintext), $"plaintext in place at length {length}");
+
+            // A forged tag: a separate destination holds no plaintext (the short path leaves it untouched, one pass clears
+            // what it decrypted while hashing); an in-place ciphertext is left exactly as it came (hashed, not decrypted).
             tag[length % 16] ^= 0x40;
+            opened.AsSpan().Fill(0xA5);
             Assert.That(aead.TryOpen(iv, aad.AsSpan(0, 4), aad.AsSpan(4), ciphertext, tag, opened), Is.False, $"forged tag at length {length}");
+            Assert.That(
+                opened.AsSpan().IndexOfAnyExcept((byte)0) == -1 || opened.AsSpan().IndexOfAnyExcept((byte)0xA5) == -1, Is.True,
+                $"destination untouched or cleared after a forged tag at length {length}");
+            inPlace = (byte[])ciphertext.Clone();
+            Assert.That(aead.TryOpen(iv, aad.AsSpan(0, 4), aad.AsSpan(4), inPlace, tag, inPlace), Is.False, $"forged tag in place at length {length}");
+            Assert.That(inPlace, Is.EqualTo(ciphertext), $"ciphertext untouched after a forged tag in place at length {length}");
         }
     }
 

@@ -4,7 +4,11 @@ using NUnit.Framework;
 
 namespace Ipsec.Packets.Tests.Crypto;
 
-/// <summary>Poly1305 on whole blocks: the RFC 8439 Appendix A.3 edge cases (carries, h ≥ p) and BouncyCastle on random input.</summary>
+/// <summary>
+/// Poly1305 on whole blocks: the RFC 8439 Appendix A.3 edge cases (carries, h ≥ p), BouncyCastle on random input, and each
+/// vector path (8 lanes with AVX-512F, 4 with AVX2) against the radix-2^64 loop at every block count up to 700.
+/// </summary>
+[NonParallelizable]
 public class Poly1305Tests
 {
     // RFC 8439 A.3 test vectors #5–#11 (all whole 16-byte blocks): r || s, message, tag.
@@ -84,6 +88,68 @@ public class Poly1305Tests
             mac.Finish(tag);
             Assert.That(tag, Is.EqualTo(expected), $"case {i}, {message.Length} bytes");
         }
+    }
+
+    [TestCase(8)]
+    [TestCase(4)]
+    public void EveryVectorPathMatchesTheScalarLoopAtEveryLength(int lanes)
+    {
+        if (Poly1305.MaximumLanes < lanes)
+        {
+            Assert.Ignore($"This CPU runs at most {Poly1305.MaximumLanes} Poly1305 lanes: the {lanes}-lane path does not run here.");
+        }
+
+        var random = new Random(1305 + lanes);
+        for (int blocks = 0; blocks <= 700; blocks++)
+        {
+            byte[] key = new byte[32];
+            random.NextBytes(key);
+            if (blocks % 3 == 0)
+            {
+                key.AsSpan(0, 16).Fill(0xFF);
+            }
+
+            byte[] message = new byte[16 * blocks];
+            random.NextBytes(message);
+            if (blocks % 5 == 0)
+            {
+                message.AsSpan().Fill(0xFF);
+            }
+
+            byte[] scalar = WithLanes(1, () => Compute(key, message));
+            Assert.That(WithLanes(lanes, () => Compute(key, message)), Is.EqualTo(scalar), $"{blocks} blocks in one call");
+            int split = 16 * random.Next(0, blocks + 1);
+            Assert.That(WithLanes(lanes, () => ComputeSplit(key, message, split)), Is.EqualTo(scalar), $"{blocks} blocks split at {split}");
+            if (blocks % 50 == 0)
+            {
+                Assert.That(scalar, Is.EqualTo(Reference(key, message)), $"the scalar loop against BouncyCastle, {blocks} blocks");
+            }
+        }
+    }
+
+    private static T WithLanes<T>(int lanes, Func<T> body)
+    {
+        int previous = Poly1305.LanesLimit;
+        Poly1305.LanesLimit = lanes;
+        try
+        {
+            Assert.That(Poly1305.Lanes, Is.EqualTo(Math.Min(lanes, Poly1305.MaximumLanes)));
+            return body();
+        }
+        finally
+        {
+            Poly1305.LanesLimit = previous;
+        }
+    }
+
+    private static byte[] ComputeSplit(byte[] key, byte[] message, int split)
+    {
+        var mac = new Poly1305(key);
+        mac.Absorb(message.AsSpan(0, split));
+        mac.Absorb(message.AsSpan(split));
+        byte[] tag = new byte[16];
+        mac.Finish(tag);
+        return tag;
     }
 
     private static byte[] Reference(byte[] key, byte[] message)

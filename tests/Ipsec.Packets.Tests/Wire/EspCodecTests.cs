@@ -73,12 +73,36 @@ public class EspCodecTests
         Assert.Throws<ArgumentOutOfRangeException>(() => EspPacket.TryCreate(packet, -1, 16, 16, out _));
     }
 
+    [TestCase(4)]
+    [TestCase(8)]
+    [TestCase(16)]
+    [TestCase(3)]
+    [TestCase(12)]
+    public void PacketViewAcceptsExactlyTheWholeNumbersOfBlocks(int blockSize)
+    {
+        // Powers of two are checked with a mask, other sizes (a caller's own cipher) with a division: the same answers.
+        var packet = new byte[8 + 8 + 100 + 12];
+        for (int encrypted = 2; encrypted <= 100; encrypted++)
+        {
+            bool whole = encrypted % blockSize == 0;
+            Assert.That(EspPacket.TryCreate(packet.AsSpan(0, 8 + 8 + encrypted + 12), 8, 12, blockSize, out EspPacket view), Is.EqualTo(whole), $"{encrypted} bytes");
+            if (whole)
+            {
+                Assert.That(view.EncryptedData.Length, Is.EqualTo(encrypted));
+            }
+        }
+    }
+
     [TestCase(0, 4, 2)]
     [TestCase(2, 4, 0)]
     [TestCase(13, 16, 1)]
     [TestCase(14, 16, 0)]
     [TestCase(15, 16, 15)]
     [TestCase(1, 8, 5)]
+    [TestCase(0, 12, 10)]
+    [TestCase(10, 12, 0)]
+    [TestCase(11, 12, 11)]
+    [TestCase(4, 6, 0)]
     public void PadLengthFillsWholeBlocks(int length, int alignment, int expected)
     {
         Assert.That(EspTrailer.GetPadLength(length, alignment), Is.EqualTo(expected));

@@ -184,6 +184,124 @@ public class KeyResidueTests
         }
     }
 
+    /// <summary>
+    /// A valid long ChaCha20-Poly1305 seal and open on each Poly1305 path leaves on the calling thread's stack neither the
+    /// key, the Poly1305 key block (r unclamped and clamped, s), nor the vector paths' powers of r (two adjacent 26-bit
+    /// limbs as the tables hold them side by side, and a limb of the broadcast step multiplier).
+    /// </summary>
+    [Test]
+    public void ALongChaCha20Poly1305PacketLeavesNoStateOnTheStack([Values(8, 4, 1)] int lanes, [Values(1400, 9000)] int length, [Values] bool open)
+    {
+        RequireLinux();
+        byte[] keyMaterial = RandomNumberGenerator.GetBytes(36);
+        byte[] iv = RandomNumberGenerator.GetBytes(8);
+        var patterns = new List<MaskedPattern>();
+        AddWindows(patterns, "key", keyMaterial.AsSpan(0, 32));
+        var worker = new Thread(() =>
+        {
+            AddPoly1305Key(patterns, keyMaterial, iv);
+            AddPoly1305Powers(patterns, keyMaterial, iv);
+        });
+        worker.Start();
+        worker.Join();
+
+        AeadTransform aead = AeadFactory.Create(EncryptionAlgorithm.ChaCha20Poly1305, keyMaterial);
+        CryptographicOperations.ZeroMemory(keyMaterial);
+        int previousLanes = Poly1305.LanesLimit;
+        Poly1305.LanesLimit = lanes;
+        try
+        {
+            Assert.That(SealAndOpenDeep(aead, iv, length, open), Is.EqualTo(!open), open ? "the forged packet is refused" : "sealed");
+            ulong here = StackAddress();
+            MemoryRegion stack = ProcessMemoryScanner.RegionOf(here);
+            List<ResidueHit> hits = ProcessMemoryScanner.Scan(patterns, [stack]);
+            TestContext.Out.WriteLine($"{Poly1305.Lanes} lanes, {length} bytes: {hits.Count} hits for {patterns.Count} patterns");
+            Assert.That(hits.Select(h => $"{h.Pattern} at 0x{h.Address:x} ({h.Address - here:x} above this frame)"), Is.Empty);
+        }
+        finally
+        {
+            Poly1305.LanesLimit = previousLanes;
+            aead.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Seals one packet 256 KiB below this frame, as <see cref="CallWithAMistake"/> does, and, when <paramref name="open"/>,
+    /// opens it with a forged tag: the MAC is then the last work either call does, so its stack is what the scan finds.
+    /// Returns whether the last call succeeded; asserts nothing down there, so no assertion overwrites the dead frames.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool SealAndOpenDeep(AeadTransform aead, byte[] iv, int length, bool open, int depth = 4)
+    {
+        Span<byte> padding = stackalloc byte[64 * 1024];
+        padding[^1] = 1;
+        if (depth > 0)
+        {
+            return SealAndOpenDeep(aead, iv, length, open, depth - 1);
+        }
+
+        byte[] data = new byte[length];
+        byte[] sealedData = new byte[length];
+        byte[] tag = new byte[16];
+        byte[] aad = new byte[8];
+        aead.Seal(iv, aad, default, data, sealedData, tag);
+        if (!open)
+        {
+            return true;
+        }
+
+        tag[0] ^= 1;
+        return aead.TryOpen(iv, aad, default, sealedData, tag, data);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddPoly1305Powers(List<MaskedPattern> patterns, byte[] keyMaterial, byte[] iv)
+    {
+        uint[] key = new uint[8];
+        for (int i = 0; i < 8; i++)
+        {
+            key[i] = BinaryPrimitives.ReadUInt32LittleEndian(keyMaterial.AsSpan(4 * i));
+        }
+
+        ChaCha20.State state = default;
+        ChaCha20.Initialize(ref state, key, 0, BinaryPrimitives.ReadUInt32LittleEndian(keyMaterial.AsSpan(32)),
+            BinaryPrimitives.ReadUInt32LittleEndian(iv), BinaryPrimitives.ReadUInt32LittleEndian(iv.AsSpan(4)));
+        Span<byte> block = stackalloc byte[64];
+        ChaCha20.Block(ref state, block);
+        Poly1305Limbs r = Poly1305Limbs.FromRadix64(
+            BinaryPrimitives.ReadUInt64LittleEndian(block) & 0x0ffffffc0fffffff,
+            BinaryPrimitives.ReadUInt64LittleEndian(block.Slice(8)) & 0x0ffffffc0ffffffc, 0);
+        Poly1305Limbs r2 = Poly1305Limbs.Multiply(r, r);
+        Poly1305Limbs r4 = Poly1305Limbs.Multiply(r2, r2);
+        Poly1305Limbs r8 = Poly1305Limbs.Multiply(r4, r4);
+        Span<ulong> pair = stackalloc ulong[2];
+        lock (patterns)
+        {
+            patterns.Add(MaskedPattern.From("Poly1305 key block (r unclamped, s)", block.Slice(0, 32)));
+            pair[0] = r8.L0;
+            pair[1] = r4.L0;
+            patterns.Add(MaskedPattern.From("r⁸, r⁴ limb 0 (eight-lane table)", MemoryMarshal.AsBytes(pair)));
+            pair[0] = r8.L2;
+            pair[1] = r4.L2;
+            patterns.Add(MaskedPattern.From("r⁸, r⁴ limb 2 (eight-lane table)", MemoryMarshal.AsBytes(pair)));
+            pair[0] = r8.L1;
+            pair[1] = r8.L1;
+            patterns.Add(MaskedPattern.From("r⁸ limb 1 broadcast (eight-lane step)", MemoryMarshal.AsBytes(pair)));
+            pair[0] = r4.L0;
+            pair[1] = r2.L0;
+            patterns.Add(MaskedPattern.From("r⁴, r² limb 0 (four-lane table)", MemoryMarshal.AsBytes(pair)));
+            pair[0] = r4.L1;
+            pair[1] = r4.L1;
+            patterns.Add(MaskedPattern.From("r⁴ limb 1 broadcast (four-lane step)", MemoryMarshal.AsBytes(pair)));
+        }
+
+        pair.Clear();
+        r = r2 = r4 = r8 = default;
+        CryptographicOperations.ZeroMemory(block);
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(key.AsSpan()));
+        state = default;
+    }
+
     [Test]
     public void TheStackScanFindsWhatADeeperFrameLeftBehind()
     {
