@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading;
 using Ipsec.Packets.Internal;
@@ -40,43 +41,34 @@ internal sealed class SecurityAssociationCounters
     /// <summary>Stripes per SA: one per thread slot and one shared.</summary>
     internal int StripeCount => _stripes.Length;
 
-    public void Protected(int bytes) => Protected(1, bytes);
+    public void Protected(int bytes) => Count(1, bytes, protect: true);
 
     /// <summary>Counts protected packets: plain stores on the caller's own stripe, else two interlocked adds.</summary>
-    public void Protected(int packets, long bytes)
-    {
-        int slot = ThreadCounterSlot.Current;
-        if (slot >= 0)
-        {
-            ref Stripe own = ref _stripes[slot];
-            Volatile.Write(ref own.PacketsProtected, own.PacketsProtected + packets);
-            Volatile.Write(ref own.BytesProtected, own.BytesProtected + bytes);
-        }
-        else if (packets != 0)
-        {
-            ref Stripe shared = ref _stripes[^1];
-            Interlocked.Add(ref shared.PacketsProtected, packets);
-            Interlocked.Add(ref shared.BytesProtected, bytes);
-        }
-    }
+    public void Protected(int packets, long bytes) => Count(packets, bytes, protect: true);
 
-    public void Unprotected(int bytes) => Unprotected(1, bytes);
+    public void Unprotected(int bytes) => Count(1, bytes, protect: false);
 
     /// <summary>Counts unprotected packets: plain stores on the caller's own stripe, else two interlocked adds.</summary>
-    public void Unprotected(int packets, long bytes)
+    public void Unprotected(int packets, long bytes) => Count(packets, bytes, protect: false);
+
+    /// <summary><paramref name="protect"/> is a constant at every call, so the field choice folds away.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Count(int packets, long bytes, bool protect)
     {
         int slot = ThreadCounterSlot.Current;
+        ref Stripe stripe = ref _stripes[slot >= 0 ? slot : _stripes.Length - 1];
+        ref long packetCount = ref protect ? ref stripe.PacketsProtected : ref stripe.PacketsUnprotected;
+        ref long byteCount = ref protect ? ref stripe.BytesProtected : ref stripe.BytesUnprotected;
         if (slot >= 0)
         {
-            ref Stripe own = ref _stripes[slot];
-            Volatile.Write(ref own.PacketsUnprotected, own.PacketsUnprotected + packets);
-            Volatile.Write(ref own.BytesUnprotected, own.BytesUnprotected + bytes);
+            // The stripe's only writer: plain stores, published for Snapshot's volatile reads.
+            Volatile.Write(ref packetCount, packetCount + packets);
+            Volatile.Write(ref byteCount, byteCount + bytes);
         }
         else if (packets != 0)
         {
-            ref Stripe shared = ref _stripes[^1];
-            Interlocked.Add(ref shared.PacketsUnprotected, packets);
-            Interlocked.Add(ref shared.BytesUnprotected, bytes);
+            Interlocked.Add(ref packetCount, packets);
+            Interlocked.Add(ref byteCount, bytes);
         }
     }
 
