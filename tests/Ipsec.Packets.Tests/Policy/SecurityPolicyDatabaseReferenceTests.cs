@@ -96,6 +96,29 @@ public class SecurityPolicyDatabaseReferenceTests
     }
 
     [Test]
+    public void AnIPv6LookupDoesNotScanEveryRuleEither()
+    {
+        var spd = new SecurityPolicyDatabase();
+        var policies = new List<SecurityPolicy>();
+        for (int i = 0; i < 1_000; i++)
+        {
+            byte[] bytes = IPAddress.Parse("2001:db8::").GetAddressBytes();
+            bytes[14] = (byte)(i >> 8);
+            bytes[15] = (byte)i;
+            policies.Add(new SecurityPolicy(new TrafficSelector { RemoteAddress = IPAddressRange.FromAddress(new IPAddress(bytes)) }, SecurityPolicyAction.Protect));
+        }
+
+        policies.Add(new SecurityPolicy(TrafficSelector.Any, SecurityPolicyAction.Discard, priority: 100));
+        spd.AddRange(policies);
+        byte[] remote = IPAddress.Parse("2001:db8::").GetAddressBytes();
+        remote[14] = 0x01;
+        remote[15] = 0x23;
+        TrafficFlow flow = TrafficFlow.Create(IPAddress.Parse("2001:db8:ffff::1").GetAddressBytes(), remote, 6, 1000, 443);
+        Assert.That(spd.Find(flow), Is.SameAs(policies[0x123]));
+        Assert.That(spd.CountCandidates(flow), Is.EqualTo(2), "the /128 on the path and the wildcard fallback, not 1,001 rules");
+    }
+
+    [Test]
     public void WildcardAddressRulesAreBucketedByProtocol()
     {
         var spd = new SecurityPolicyDatabase();
