@@ -436,15 +436,6 @@ internal sealed class GhashClmul : GhashKey
         return Reflect(FoldAndReduce(low, high, middle).AsByte());
     }
 
-    /// <summary>Absorbs the lengths block and returns GHASH in the byte order of the specification.</summary>
-    internal Vector128<byte> Finish(Vector128<ulong> y, long aadLength, long textLength)
-    {
-        Vector128<ulong> lengths = Vector128.Create((ulong)textLength * 8, (ulong)aadLength * 8);
-        Vector128<ulong> low = Vector128<ulong>.Zero, high = Vector128<ulong>.Zero, middle = Vector128<ulong>.Zero;
-        MultiplyAccumulate(y ^ lengths, _powers[0], ref low, ref high, ref middle);
-        return Reflect(FoldAndReduce(low, high, middle).AsByte());
-    }
-
     private Sink NewSink()
     {
         Vector128<ulong>[] powers = _powers;
@@ -460,14 +451,7 @@ internal sealed class GhashClmul : GhashKey
 
     public override Vector128<byte> Compute(ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext)
     {
-        Vector128<ulong>[] powers = _powers;
-        Sink sink = default;
-        sink.H1 = powers[0];
-        sink.H2 = powers[1];
-        sink.H3 = powers[2];
-        sink.H4 = powers[3];
-        sink.Descending = _descending;
-        sink.WideBlocks = _wideBlocks;
+        Sink sink = NewSink();
         BlockPadding.AbsorbPadded(ref sink, aadHead, aadTail, default);
         BlockPadding.AbsorbPadded(ref sink, ciphertext, default, default);
         ulong aadBits = ((ulong)aadHead.Length + (ulong)aadTail.Length) * 8;
@@ -482,14 +466,7 @@ internal sealed class GhashClmul : GhashKey
 
     public override Vector128<byte> ComputeAadOnly(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c, ReadOnlySpan<byte> d)
     {
-        Vector128<ulong>[] powers = _powers;
-        Sink sink = default;
-        sink.H1 = powers[0];
-        sink.H2 = powers[1];
-        sink.H3 = powers[2];
-        sink.H4 = powers[3];
-        sink.Descending = _descending;
-        sink.WideBlocks = _wideBlocks;
+        Sink sink = NewSink();
         BlockPadding.AbsorbPadded(ref sink, a, b, c, d);
         ulong aadBits = ((ulong)a.Length + (ulong)b.Length + (ulong)c.Length + (ulong)d.Length) * 8;
         Vector128<ulong> lengths = Vector128.Create(0UL, aadBits);
