@@ -41,17 +41,21 @@ internal static class TunnelDecapsulation
         return EcnTunneling.TryDecapsulate(innerEcn, outerEcn, out ecn) ? IpsecStatus.Success : IpsecStatus.EcnDrop;
     }
 
-    /// <summary>Writes the ECN field worked out by <see cref="Check"/> (IPv4: with an incremental checksum update).</summary>
+    /// <summary>
+    /// Writes the ECN field worked out by <see cref="Check"/>: IPv4 only when it changes (with an incremental checksum
+    /// update), IPv6 always (no checksum; writing the same value leaves the packet as it was).
+    /// </summary>
     public static void Apply(Span<byte> inner, byte ecn)
     {
-        if (inner[0] >> 4 == 4)
+        // The version is the high nibble of the first byte.
+        if ((inner[IPv4Header.Field.VersionIhl] & 0xF0) == 0x40)
         {
             if ((inner[IPv4Header.Field.Tos] & 3) != ecn)
             {
                 IPv4HeaderEditor.SetEcn(inner, ecn);
             }
         }
-        else if (((inner[1] >> 4) & 3) != ecn)
+        else
         {
             IPv6HeaderEditor.SetEcn(inner, ecn);
         }
