@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.InteropServices;
 using System.Threading;
 
@@ -63,7 +64,7 @@ internal sealed class OutboundSequenceCounter
         {
             ulong current = Volatile.Read(ref _last);
             ulong available = _maximum - current;
-            int granted = available < (ulong)count ? (int)available : count;
+            int granted = (int)Math.Min(available, (ulong)count);
             if (granted <= 0)
             {
                 first = 0;

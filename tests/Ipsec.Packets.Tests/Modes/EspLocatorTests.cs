@@ -184,6 +184,14 @@ public class EspLocatorTests
     }
 
     [Test]
+    public void AUdpHeaderWithNothingAfterItOnThePortIsNotIpsecRatherThanTruncated()
+    {
+        // Exactly the 8-byte UDP header: the header is whole, so the datagram is judged by its (empty) payload.
+        Assert.That(Locate(V4(17, Udp(NatT, NatT, [])), out _), Is.EqualTo(IpsecStatus.NotIpsec));
+        Assert.That(Locate(V6(17, Udp(NatT, NatT, [])), out _), Is.EqualTo(IpsecStatus.NotIpsec));
+    }
+
+    [Test]
     public void AnEspHeaderCutShortIsTruncatedAndEightBytesAreEnough()
     {
         Assert.That(Locate(V4(50, Esp[..7]), out _), Is.EqualTo(IpsecStatus.Truncated));

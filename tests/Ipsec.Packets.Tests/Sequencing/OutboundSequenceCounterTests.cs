@@ -32,6 +32,37 @@ public class OutboundSequenceCounterTests
     }
 
     [Test]
+    public void ReserveHandsOutTheWholeCountWhileItFits()
+    {
+        var counter = new OutboundSequenceCounter(extended: false, lastUsed: 10);
+        Assert.That(counter.Reserve(5, out ulong first), Is.EqualTo(5));
+        Assert.That(first, Is.EqualTo(11UL));
+        Assert.That(counter.LastUsed, Is.EqualTo(15UL));
+    }
+
+    [TestCase(false, (ulong)uint.MaxValue)]
+    [TestCase(true, ulong.MaxValue)]
+    public void ReserveHandsOutOnlyWhatIsLeftThenNothing(bool extended, ulong maximum)
+    {
+        // Three numbers left: a reservation of exactly three gets all of them, one of five gets the three left.
+        var exact = new OutboundSequenceCounter(extended, lastUsed: maximum - 3);
+        Assert.That(exact.Reserve(3, out ulong first), Is.EqualTo(3));
+        Assert.That(first, Is.EqualTo(maximum - 2));
+        Assert.That(exact.LastUsed, Is.EqualTo(maximum));
+
+        var counter = new OutboundSequenceCounter(extended, lastUsed: maximum - 3);
+        Assert.That(counter.Reserve(5, out first), Is.EqualTo(3));
+        Assert.That(first, Is.EqualTo(maximum - 2));
+        Assert.That(counter.LastUsed, Is.EqualTo(maximum));
+
+        // Exhausted: nothing, first is 0 as documented, and the counter does not move.
+        Assert.That(counter.Reserve(5, out first), Is.Zero);
+        Assert.That(first, Is.Zero);
+        Assert.That(counter.LastUsed, Is.EqualTo(maximum));
+        Assert.That(counter.TryNext(out _), Is.False);
+    }
+
+    [Test]
     public void ConcurrentSendersGetUniqueNumbers()
     {
         var counter = new OutboundSequenceCounter(extended: false, lastUsed: 0);

@@ -99,6 +99,8 @@ public class AhTests
         ah[1] = 1; // 12 bytes: no ICV at all, allowed in IPv4, misaligned in IPv6
         Assert.That(AhPacket.TryCreate(ah, false, out AhPacket empty), Is.True);
         Assert.That(empty.Icv.IsEmpty, Is.True);
+        Assert.That(AhPacket.TryCreate(ah.AsSpan(0, 12), false, out empty), Is.True, "a buffer of exactly the 12 fixed bytes");
+        Assert.That(empty.Packet.Length, Is.EqualTo(12));
         Assert.That(AhPacket.TryCreate(ah, true, out _), Is.False);
         ah[1] = 5; // 28 bytes: longer than the buffer
         Assert.That(AhPacket.TryCreate(ah, false, out _), Is.False);
