@@ -363,13 +363,11 @@ public sealed class AhSecurityAssociation : IDisposable
     /// <summary>Zeroes the key material. Further use throws <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            return;
+            _integrity?.Dispose();
+            _gmac?.Dispose();
         }
-
-        _integrity?.Dispose();
-        _gmac?.Dispose();
     }
 
     /// <summary>Describes the SA without any key material.</summary>
@@ -561,9 +559,11 @@ public sealed class AhSecurityAssociation : IDisposable
         _integrity.Return(context);
     }
 
-    /// <summary>Whether <paramref name="second"/> starts right where <paramref name="first"/> ends.</summary>
+    /// <summary>
+    /// Whether <paramref name="second"/> starts right where <paramref name="first"/> ends. Either may be empty: joined, they
+    /// are still exactly the bytes of both.
+    /// </summary>
     private static bool Follows(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second) =>
-        !first.IsEmpty && !second.IsEmpty &&
         Unsafe.AreSame(ref MemoryMarshal.GetReference(first[first.Length..]), ref MemoryMarshal.GetReference(second));
 
     private int AhHeaderLength(bool isIPv6) => AhHeader.GetHeaderLength(_ivSize + _icvSize, isIPv6);

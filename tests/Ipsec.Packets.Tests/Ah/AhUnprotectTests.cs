@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
+using System.Threading;
 using NUnit.Framework;
 
 namespace Ipsec.Packets.Tests.Ah;
@@ -9,7 +10,8 @@ namespace Ipsec.Packets.Tests.Ah;
 /// AH unprotect outcomes that depend on the IPv6 header chain and on the headers' size: a fragment before AH (RFC 4302
 /// §3.4.1: AH is verified on whole packets only), a chain that cannot be walked, the limit of
 /// <see cref="AhSecurityAssociation.MaximumIPHeaderLength"/> bytes of headers before AH on both sides, RFC 6040 with an
-/// IPv6 outer header, and a tunnel whose inner packet is not valid IP.
+/// IPv6 outer header, a tunnel whose inner packet is not valid IP, two AH headers in one IPv6 chain, and duplicates that
+/// race each other.
 /// </summary>
 public class AhUnprotectTests
 {
@@ -165,5 +167,74 @@ public class AhUnprotectTests
         Assert.That(restored, Is.EqualTo(original));
         Assert.That(tunnel.Receiver.Statistics.BytesUnprotected, Is.EqualTo(original.Length));
         Assert.That(tunnel.Sender.Statistics.BytesProtected, Is.EqualTo(original.Length));
+    }
+
+    [Test]
+    public void WithTwoAhHeadersInAnIPv6ChainTheFirstIsTheOneVerified()
+    {
+        // An AH bundle in transport mode (RFC 4301 §4.5): the second SA's AH goes in front of the first's. Unprotect verifies
+        // the first AH on the chain and stops walking there; the AH behind it is payload to it, left for the next SA.
+        using var first = new AhPair(IntegrityAlgorithm.HmacSha2_256_128, seed: 7);
+        using var second = new AhPair(IntegrityAlgorithm.HmacSha2_256_128, seed: 8);
+        byte[] original = AhTestPackets.IPv6();
+        byte[] once = first.Protect(original);
+        byte[] twice = second.Protect(once);
+        Assert.That(twice.Length, Is.EqualTo(once.Length + (once.Length - original.Length)), "two AH headers");
+
+        Assert.That(first.Unprotect(twice).Status, Is.EqualTo(IpsecStatus.UnknownSpi), "the first SA meets the second SA's AH first");
+        (IpsecStatus status, byte[] afterSecond) = second.Unprotect(twice);
+        Assert.That(status, Is.EqualTo(IpsecStatus.Success));
+        Assert.That(afterSecond, Is.EqualTo(once));
+        (status, byte[] afterFirst) = first.Unprotect(afterSecond);
+        Assert.That(status, Is.EqualTo(IpsecStatus.Success));
+        Assert.That(afterFirst, Is.EqualTo(original));
+    }
+
+    [Test]
+    public void DuplicatesRacingEachOtherAreAcceptedOnceAndEveryOtherCopyCountedAsAReplay()
+    {
+        // Two threads unprotect their own copy of each packet at the same moment. Each copy passes the replay check before
+        // its ICV or finds the number already taken; one that passes and then loses the window update to the other is
+        // refused as well (the path between the two checks is the ICV, so the scheduler decides how often that happens).
+        // Either way every packet is accepted exactly once and every refusal is counted.
+        const int Rounds = 400;
+        using var pair = new AhPair(IntegrityAlgorithm.HmacSha2_256_128, replayWindowSize: 1024);
+        var packets = new byte[Rounds][];
+        for (int i = 0; i < Rounds; i++)
+        {
+            packets[i] = pair.Protect(AhTestPackets.IPv4(payloadLength: 64));
+        }
+
+        var statuses = new IpsecStatus[2, Rounds];
+        using var barrier = new Barrier(2);
+        var threads = new Thread[2];
+        for (int t = 0; t < threads.Length; t++)
+        {
+            int thread = t;
+            threads[t] = new Thread(() =>
+            {
+                for (int i = 0; i < Rounds; i++)
+                {
+                    byte[] copy = (byte[])packets[i].Clone();
+                    barrier.SignalAndWait();
+                    statuses[thread, i] = pair.Receiver.Unprotect(copy, 0, copy.Length, out _);
+                }
+            });
+            threads[t].Start();
+        }
+
+        foreach (Thread thread in threads)
+        {
+            thread.Join();
+        }
+
+        for (int i = 0; i < Rounds; i++)
+        {
+            IpsecStatus[] round = [statuses[0, i], statuses[1, i]];
+            Assert.That(round, Is.EquivalentTo(new[] { IpsecStatus.Success, IpsecStatus.Replayed }), $"packet {i}");
+        }
+
+        Assert.That(pair.Receiver.Statistics.PacketsUnprotected, Is.EqualTo(Rounds));
+        Assert.That(pair.Receiver.Statistics.ReplayDrops, Is.EqualTo(Rounds));
     }
 }

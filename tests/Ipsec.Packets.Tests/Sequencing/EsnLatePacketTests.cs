@@ -89,6 +89,59 @@ public class EsnLatePacketTests
         Assert.That(icvChecks, Is.EqualTo(1));
     }
 
+    // The second check is only for a packet placed in the NEXT epoch with the window on. Two genuine packets that fail the
+    // first check for other reasons get no second one (they would verify under the other epoch and read as Replayed):
+    // one more than 2^31 behind the top of an SA whose window is off (inferred with the half-space window, RFC 4303
+    // Appendix A), and one whose low bits lie in the window's part of the previous epoch although it was sent almost a
+    // whole epoch ahead (placed in the previous epoch, case B of the inference). For the second the window must hold
+    // numbers of the previous epoch not yet received, which an imported top does not (it counts its whole window as
+    // received): the SA starts below the epoch boundary and then accepts EarlyTop.
+    private const ulong FarBehindTop = Epoch + 0x9000_0000;
+    private const ulong FarBehind = Epoch + 0x100;
+    private const ulong BeforeTheEpoch = Epoch - 100;
+    private const ulong EarlyTop = Epoch + 0x10;
+    private const ulong AlmostAnEpochAhead = Epoch + 0xFFFF_FFE0;
+
+    [TestCaseSource(nameof(EsnCases))]
+    public void WithTheWindowOffAFailedPacketCostsOneIcvCheck(EspConfiguration config)
+    {
+        byte[] packet = ProtectAt(config, FarBehind, ScapyEspInteropTests.InnerPacket(new Random(5), 100));
+        using EspSecurityAssociation receiver = config.Create(highestReceived: FarBehindTop, replayWindow: 0);
+        Assert.That(receiver.UnprotectCore(packet, new byte[packet.Length], out _, out int icvChecks), Is.EqualTo(IpsecStatus.AuthenticationFailed));
+        Assert.That(icvChecks, Is.EqualTo(1));
+        Assert.That(receiver.Statistics.ReplayDrops, Is.Zero);
+    }
+
+    [TestCaseSource(nameof(EsnCases))]
+    public void APacketPlacedInThePreviousEpochCostsOneIcvCheck(EspConfiguration config)
+    {
+        byte[] packet = ProtectAt(config, AlmostAnEpochAhead, ScapyEspInteropTests.InnerPacket(new Random(5), 100));
+        using EspSecurityAssociation receiver = config.Create(highestReceived: BeforeTheEpoch, replayWindow: Window);
+        byte[] early = ProtectAt(config, EarlyTop, ScapyEspInteropTests.InnerPacket(new Random(6), 100));
+        Assert.That(receiver.UnprotectCore(early, new byte[early.Length], out _, out _), Is.EqualTo(IpsecStatus.Success));
+        Assert.That(receiver.UnprotectCore(packet, new byte[packet.Length], out _, out int icvChecks), Is.EqualTo(IpsecStatus.AuthenticationFailed));
+        Assert.That(icvChecks, Is.EqualTo(1));
+        Assert.That(receiver.Statistics.ReplayDrops, Is.Zero);
+    }
+
+    [TestCase(FarBehind, FarBehindTop, 0, 0UL)]
+    [TestCase(AlmostAnEpochAhead, BeforeTheEpoch, Window, EarlyTop)]
+    public void AhGivesAPacketOutsideTheLateCaseNoSecondCheck(ulong sent, ulong top, int window, ulong acceptedFirst)
+    {
+        using var sending = new AhPair(IntegrityAlgorithm.HmacSha2_256_128, esn: true, initialSequenceNumber: sent - 1, replayWindowSize: window);
+        using var receiving = new AhPair(IntegrityAlgorithm.HmacSha2_256_128, esn: true, initialSequenceNumber: top, replayWindowSize: window);
+        if (acceptedFirst != 0)
+        {
+            using var early = new AhPair(IntegrityAlgorithm.HmacSha2_256_128, esn: true, initialSequenceNumber: acceptedFirst - 1, replayWindowSize: window);
+            Assert.That(receiving.Unprotect(early.Protect(ScapyEspInteropTests.InnerPacket(new Random(6), 100))).Status, Is.EqualTo(IpsecStatus.Success));
+        }
+
+        byte[] packet = sending.Protect(ScapyEspInteropTests.InnerPacket(new Random(5), 100));
+        Assert.That(receiving.Unprotect(packet).Status, Is.EqualTo(IpsecStatus.AuthenticationFailed));
+        Assert.That(receiving.Receiver.Statistics.ReplayDrops, Is.Zero);
+        Assert.That(receiving.Receiver.Statistics.AuthenticationFailures, Is.EqualTo(1));
+    }
+
     [Test]
     public void AhReportsAGenuineLatePacketAsReplayed()
     {
