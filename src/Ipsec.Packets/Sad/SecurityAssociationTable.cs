@@ -70,7 +70,7 @@ internal sealed class SecurityAssociationTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int GetHash(uint spi, SecurityAssociationDirection direction, byte destinationFamily, UInt128 destination, byte sourceFamily, UInt128 source)
     {
-        ulong x = spi | ((ulong)((uint)direction | ((uint)destinationFamily << 8) | ((uint)sourceFamily << 16)) << 32);
+        ulong x = spi | ((ulong)(uint)KindTag(direction, destinationFamily, sourceFamily) << 32);
         x ^= ((ulong)destination * 0x9E3779B97F4A7C15) ^ ((ulong)(destination >> 64) * 0xC2B2AE3D27D4EB4F);
         x ^= ((ulong)source * 0x165667B19E3779F9) ^ ((ulong)(source >> 64) * 0xD6E8FEB86659FD93);
         x ^= Seed;

@@ -1,5 +1,7 @@
 using System;
 using System.Net;
+using System.Reflection;
+using Ipsec.Packets.Policy;
 using Ipsec.Packets.Sad;
 using NUnit.Framework;
 
@@ -7,8 +9,9 @@ namespace Ipsec.Packets.Tests.Sad;
 
 /// <summary>
 /// The SAD's hash table spreads keys that differ in one field only (each half of the destination and of the source) over
-/// the table, and its hash is seeded. A field left out of the hash would still find every entry (the slot compares the
-/// whole key) but pile all such keys into one probe.
+/// the table, and its hash is seeded (a field left out of the hash would still find every entry, as the slot compares the
+/// whole key, but pile all such keys into one probe). On the table itself: the probe diagnostics, the per-kind counts the
+/// lookup uses to skip kinds, the expired flag through a rebuild and in slot 0, clearing, and its size under churn.
 /// </summary>
 public class SecurityAssociationTableTests
 {
@@ -65,5 +68,145 @@ public class SecurityAssociationTableTests
         // The mixer maps 0 to 0: the all-zero key hashes to something else only because the per-process seed is mixed in
         // (the chance that a seeded hash is 0 is 2^-32).
         Assert.That(SecurityAssociationTable.GetHash(0, SecurityAssociationDirection.Inbound, 0, UInt128.Zero, 0, UInt128.Zero), Is.Not.Zero);
+    }
+
+    /// <summary>An inbound SPI-only handle (listed in a throwaway database, used here only as a key and an entry).</summary>
+    private static SecurityAssociationHandle Handle(SecurityAssociationDatabase sad, uint spi) =>
+        sad.Add(new FakeSecurityAssociation(spi), SecurityAssociationDirection.Inbound);
+
+    /// <summary>The first SPI from <paramref name="start"/> whose SPI-only inbound key has this home slot in a 16-slot table.</summary>
+    private static uint SpiWithHome(int home, uint start)
+    {
+        uint spi = start;
+        while ((SecurityAssociationTable.GetHash(spi, SecurityAssociationDirection.Inbound, AddressValue.Any, 0, AddressValue.Any, 0) & 15) != home)
+        {
+            spi++;
+        }
+
+        return spi;
+    }
+
+    private static SecurityAssociationHandle? Find(SecurityAssociationTable table, SecurityAssociationHandle key, out bool expired) =>
+        table.Find(key.Spi, key.Direction, key.DestinationFamily, key.DestinationValue, key.SourceFamily, key.SourceValue, out expired);
+
+    [Test]
+    public void ProbeDiagnosticsCountSlotsRead()
+    {
+        using var sad = new SecurityAssociationDatabase();
+        var table = new SecurityAssociationTable();
+        Assert.That(table.LongestProbe(), Is.Zero);
+        Assert.That(table.MeanProbe(), Is.Zero, "no entries");
+
+        uint first = SpiWithHome(5, 0x1000);
+        Assert.That(table.TryAdd(Handle(sad, first)), Is.True);
+        Assert.That(table.LongestProbe(), Is.EqualTo(1), "in its home slot");
+        Assert.That(table.MeanProbe(), Is.EqualTo(1.0));
+
+        // A second key with the same home slot lands in the next one: probes of 1 and 2.
+        Assert.That(table.TryAdd(Handle(sad, SpiWithHome(5, first + 1))), Is.True);
+        Assert.That(table.LongestProbe(), Is.EqualTo(2));
+        Assert.That(table.MeanProbe(), Is.EqualTo(1.5));
+    }
+
+    [Test]
+    public void AnUnknownKeyIsNotReportedExpired()
+    {
+        using var sad = new SecurityAssociationDatabase();
+        var table = new SecurityAssociationTable();
+        SecurityAssociationHandle known = Handle(sad, 0x2000);
+        table.TryAdd(known);
+        table.MarkExpired(known);
+        Assert.That(Find(table, Handle(sad, 0x2001), out bool expired), Is.Null);
+        Assert.That(expired, Is.False, "out values are default when nothing is found");
+        Assert.That(Find(table, known, out expired), Is.SameAs(known));
+        Assert.That(expired, Is.True);
+    }
+
+    [Test]
+    public void AnEntryInSlotZeroCanBeMarkedExpired()
+    {
+        using var sad = new SecurityAssociationDatabase();
+        var table = new SecurityAssociationTable();
+        SecurityAssociationHandle entry = Handle(sad, SpiWithHome(0, 0x3000));
+        table.TryAdd(entry);
+        table.MarkExpired(entry);
+        Assert.That(Find(table, entry, out bool expired), Is.SameAs(entry));
+        Assert.That(expired, Is.True);
+    }
+
+    [Test]
+    public void TheExpiredFlagSurvivesARebuild()
+    {
+        using var sad = new SecurityAssociationDatabase();
+        var table = new SecurityAssociationTable();
+        SecurityAssociationHandle entry = Handle(sad, 0x4000);
+        table.TryAdd(entry);
+        table.MarkExpired(entry);
+        SecurityAssociationHandle other = Handle(sad, 0x4001);
+        table.TryAdd(other);
+        for (uint spi = 0x4002; spi < 0x4002 + 40; spi++)
+        {
+            table.TryAdd(Handle(sad, spi));   // grows 16 -> 32 -> 64 -> 128 slots, copying the entries each time
+        }
+
+        Assert.That(Find(table, entry, out bool expired), Is.SameAs(entry));
+        Assert.That(expired, Is.True);
+        Assert.That(Find(table, other, out expired), Is.SameAs(other));
+        Assert.That(expired, Is.False);
+    }
+
+    [Test]
+    public void KindCountsFollowAddsRemovesAndClear()
+    {
+        using var sad = new SecurityAssociationDatabase();
+        var table = new SecurityAssociationTable();
+        SecurityAssociationHandle entry = sad.Add(new FakeSecurityAssociation(0x5000), SecurityAssociationDirection.Inbound, V4(1), V4(2));
+        Assert.That(table.HasKind(SecurityAssociationDirection.Inbound, 2), Is.False);
+        table.TryAdd(entry);
+        Assert.That(table.HasKind(SecurityAssociationDirection.Inbound, 2), Is.True);
+        Assert.That(table.HasKind(SecurityAssociationDirection.Outbound, 2), Is.False, "kinds are counted per direction");
+        Assert.That(table.HasKind(SecurityAssociationDirection.Inbound, 0), Is.False);
+
+        Assert.That(table.Remove(entry), Is.True);
+        Assert.That(table.HasKind(SecurityAssociationDirection.Inbound, 2), Is.False, "removed");
+        Assert.That(Find(table, entry, out _), Is.Null);
+
+        table.TryAdd(entry);
+        table.Clear();
+        Assert.That(table.HasKind(SecurityAssociationDirection.Inbound, 2), Is.False, "cleared");
+        Assert.That(table.Count, Is.Zero);
+        Assert.That(Find(table, entry, out _), Is.Null, "a cleared table finds nothing");
+        Assert.That(table.TryAdd(entry), Is.True);
+    }
+
+    [Test]
+    public void AddAndRemoveChurnDoesNotGrowTheTable()
+    {
+        // Removed slots are only freed by a rebuild; with one live entry the rebuild keeps the size.
+        using var sad = new SecurityAssociationDatabase();
+        var table = new SecurityAssociationTable();
+        SecurityAssociationHandle entry = Handle(sad, 0x6000);
+        for (int i = 0; i < 1000; i++)
+        {
+            Assert.That(table.TryAdd(entry), Is.True);
+            Assert.That(table.Remove(entry), Is.True);
+        }
+
+        object layout = typeof(SecurityAssociationTable).GetField("_layout", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(table)!;
+        var slots = (Array)layout.GetType().GetField("Slots")!.GetValue(layout)!;
+        Assert.That(slots.Length, Is.EqualTo(16));
+    }
+
+    [Test]
+    public void AnIPv4SourceOfAllZerosIsNotTheSameKeyAsNoSource()
+    {
+        // Both keys have the value 0 in the source; only the source family tells them apart.
+        using var sad = new SecurityAssociationDatabase();
+        SecurityAssociationHandle withSource = sad.Add(new FakeSecurityAssociation(0x7000), SecurityAssociationDirection.Inbound, V4(1), IPAddress.Any);
+        SecurityAssociationHandle without = sad.Add(new FakeSecurityAssociation(0x7000), SecurityAssociationDirection.Inbound, V4(1));
+        Assert.That(sad.FindInbound(0x7000, V4(1).GetAddressBytes(), IPAddress.Any.GetAddressBytes(), out SecurityAssociationHandle? found), Is.EqualTo(IpsecStatus.Success));
+        Assert.That(found, Is.SameAs(withSource));
+        Assert.That(sad.FindInbound(0x7000, V4(1).GetAddressBytes(), V4(9).GetAddressBytes(), out found), Is.EqualTo(IpsecStatus.Success));
+        Assert.That(found, Is.SameAs(without));
     }
 }
