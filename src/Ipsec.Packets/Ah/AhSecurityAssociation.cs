@@ -559,11 +559,9 @@ public sealed class AhSecurityAssociation : IDisposable
         _integrity.Return(context);
     }
 
-    /// <summary>
-    /// Whether <paramref name="second"/> starts right where <paramref name="first"/> ends. Either may be empty: joined, they
-    /// are still exactly the bytes of both.
-    /// </summary>
+    /// <summary>Whether <paramref name="second"/> starts right where <paramref name="first"/> ends.</summary>
     private static bool Follows(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second) =>
+        !first.IsEmpty && !second.IsEmpty &&
         Unsafe.AreSame(ref MemoryMarshal.GetReference(first[first.Length..]), ref MemoryMarshal.GetReference(second));
 
     private int AhHeaderLength(bool isIPv6) => AhHeader.GetHeaderLength(_ivSize + _icvSize, isIPv6);
