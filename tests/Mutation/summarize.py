@@ -80,7 +80,8 @@ def main():
                 if earlier.get('source') != f.get('source'):
                     sys.exit(f'{report}: {rel} changed since the earlier report; a partial run can only be laid over the same source')
                 merged = {mutant_key(m): m for m in earlier['mutants']}
-                merged.update({mutant_key(m): m for m in f['mutants']})
+                # Only the mutants the partial run tested: the rest it reports as ignored ("Removed by mutate filter").
+                merged.update({mutant_key(m): m for m in f['mutants'] if m['status'] != 'Ignored'})
                 f = dict(earlier, mutants=list(merged.values()))
                 path = earlier_path
             files[rel] = (path, f)
