@@ -179,6 +179,28 @@ public class SecurityAssociationTableTests
         Assert.That(table.TryAdd(entry), Is.True);
     }
 
+    private static int SlotCount(SecurityAssociationTable table)
+    {
+        object layout = typeof(SecurityAssociationTable).GetField("_layout", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(table)!;
+        return ((Array)layout.GetType().GetField("Slots")!.GetValue(layout)!).Length;
+    }
+
+    [Test]
+    public void TheTableFillsToHalfThenDoubles()
+    {
+        // At most half the slots used: 8 entries fit the first 16 slots, the 9th doubles them.
+        using var sad = new SecurityAssociationDatabase();
+        var table = new SecurityAssociationTable();
+        for (uint spi = 0x6100; spi < 0x6108; spi++)
+        {
+            table.TryAdd(Handle(sad, spi));
+        }
+
+        Assert.That(SlotCount(table), Is.EqualTo(16));
+        table.TryAdd(Handle(sad, 0x6108));
+        Assert.That(SlotCount(table), Is.EqualTo(32));
+    }
+
     [Test]
     public void AddAndRemoveChurnDoesNotGrowTheTable()
     {
@@ -192,9 +214,7 @@ public class SecurityAssociationTableTests
             Assert.That(table.Remove(entry), Is.True);
         }
 
-        object layout = typeof(SecurityAssociationTable).GetField("_layout", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(table)!;
-        var slots = (Array)layout.GetType().GetField("Slots")!.GetValue(layout)!;
-        Assert.That(slots.Length, Is.EqualTo(16));
+        Assert.That(SlotCount(table), Is.EqualTo(16));
     }
 
     [Test]
