@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using Ipsec.Packets.Modes;
+using Ipsec.Packets.Internal;
 using Ipsec.Packets.Wire;
 
 namespace Ipsec.Packets;
@@ -219,7 +220,7 @@ public sealed class IpsecPacketProcessor
     {
         for (int i = 0; i < datagrams.Length; i++)
         {
-            CheckRange(buffer, datagrams[i].Offset, datagrams[i].Length);
+            BufferRange.Check(buffer.Length, datagrams[i].Offset, datagrams[i].Length);
         }
 
         int succeeded = 0;
@@ -283,7 +284,7 @@ public sealed class IpsecPacketProcessor
     {
         for (int i = 0; i < datagrams.Length; i++)
         {
-            CheckRange(buffer, datagrams[i].Offset, datagrams[i].Length);
+            BufferRange.Check(buffer.Length, datagrams[i].Offset, datagrams[i].Length);
         }
 
         int succeeded = 0;
@@ -525,14 +526,6 @@ public sealed class IpsecPacketProcessor
         for (int i = 0; i < datagrams.Length; i++)
         {
             datagrams[i].Status = status;
-        }
-    }
-
-    private static void CheckRange(Span<byte> buffer, int offset, int length)
-    {
-        if (offset < 0 || length < 0 || offset > buffer.Length - length)
-        {
-            throw new ArgumentOutOfRangeException(nameof(offset), $"offset {offset} and length {length} do not lie within the {buffer.Length}-byte buffer.");
         }
     }
 }
