@@ -3,8 +3,8 @@
 // We do not wrap System.Security.Cryptography.AesGcm: it costs ~0.8 µs of fixed overhead per call, is not thread-safe,
 // and throws (allocating) on every forged tag. Every path is checked against the same vectors and against the BCL.
 using System;
-using System.Runtime.CompilerServices;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
@@ -101,7 +101,8 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
         }
         else
         {
-            Span<byte> buffer = stackalloc byte[16];
+            Unsafe.SkipInit(out StackBlock16 bufferStorage);
+            Span<byte> buffer = bufferStorage;
             full.CopyTo(buffer);
             buffer.Slice(0, _icvSize).CopyTo(tag);
             CryptographicOperations.ZeroMemory(buffer);

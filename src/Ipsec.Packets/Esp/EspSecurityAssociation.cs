@@ -330,7 +330,8 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
 
         if (_aead is not null)
         {
-            Span<byte> nonceIv = stackalloc byte[8];
+            StackBlock16 nonceIvBytes = default;
+            Span<byte> nonceIv = nonceIvBytes[..8];
             if (fixedIv.Length == 8)
             {
                 fixedIv.CopyTo(nonceIv);
@@ -345,7 +346,8 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
                 nonceIv.CopyTo(iv);
             }
 
-            Span<byte> aad = stackalloc byte[12];
+            StackBlock16 aadBytes = default;
+            Span<byte> aad = aadBytes[..12];
             aad = WriteAad(aad, sequenceNumber);
             if (_gmac)
             {
@@ -370,7 +372,8 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
             _cipher!.Encrypt(iv, encrypted, encrypted);
             if (_integrity is not null)
             {
-                Span<byte> high = stackalloc byte[4];
+                StackBlock16 highBytes = default;
+                Span<byte> high = highBytes[..4];
                 BinaryPrimitives.WriteUInt32BigEndian(high, (uint)(sequenceNumber >> 32));
                 _integrity.Compute(packet[..(headerLength + encryptedLength)], _esn ? high : default, icv);
             }
@@ -537,7 +540,8 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
         {
             // The explicit IV is read where it is (plaintext is written after it, never over it); an implicit one
             // (RFC 8750) is the sequence number.
-            Span<byte> implicitIv = stackalloc byte[8];
+            StackBlock16 implicitIvBytes = default;
+            Span<byte> implicitIv = implicitIvBytes[..8];
             scoped ReadOnlySpan<byte> nonceIv = esp.Iv;
             if (_implicitIv)
             {
@@ -545,7 +549,8 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
                 nonceIv = implicitIv;
             }
 
-            Span<byte> aad = stackalloc byte[12];
+            StackBlock16 aadBytes = default;
+            Span<byte> aad = aadBytes[..12];
             aad = WriteAad(aad, sequenceNumber);
             if (_gmac)
             {
@@ -570,7 +575,8 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
             return true;
         }
 
-        Span<byte> high = stackalloc byte[4];
+        StackBlock16 highBytes = default;
+        Span<byte> high = highBytes[..4];
         BinaryPrimitives.WriteUInt32BigEndian(high, (uint)(sequenceNumber >> 32));
         return _integrity.Verify(esp.AuthenticatedData, _esn ? high : default, esp.Icv);
     }

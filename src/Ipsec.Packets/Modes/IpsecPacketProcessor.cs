@@ -1,7 +1,8 @@
 using System;
 using System.Buffers.Binary;
-using Ipsec.Packets.Modes;
+using System.Runtime.CompilerServices;
 using Ipsec.Packets.Internal;
+using Ipsec.Packets.Modes;
 using Ipsec.Packets.Wire;
 
 namespace Ipsec.Packets;
@@ -426,8 +427,11 @@ public sealed class IpsecPacketProcessor
             return null;
         }
 
-        Span<byte> local = stackalloc byte[16];
-        Span<byte> remote = stackalloc byte[16];
+        Unsafe.SkipInit(out StackBlock16 localStorage);
+
+        Span<byte> local = localStorage;
+        Unsafe.SkipInit(out StackBlock16 remoteStorage);
+        Span<byte> remote = remoteStorage;
         local = local[..datagram.LocalEndpoint.WriteAddress(local)];
         remote = remote[..datagram.RemoteEndpoint.WriteAddress(remote)];
         if (local.Length != remote.Length)
