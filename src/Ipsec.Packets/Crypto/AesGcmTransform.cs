@@ -64,6 +64,10 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
         return Vector128.Create(_salt, MemoryMarshal.Read<uint>(iv), MemoryMarshal.Read<uint>(iv.Slice(4)), counterBigEndian).AsByte();
     }
 
+    // Seal and TryOpen are kept out of line: the JIT devirtualises the transform in the ESP packet paths and would inline
+    // them there with their argument checks and three engines, and the larger caller lost more (struct copies, frame
+    // zeroing, spent inlining budget) than the call costs: 64 B ESP protect into a separate buffer 75 -> 56 ns.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public override void Seal(
         ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
         ReadOnlySpan<byte> plaintext, Span<byte> ciphertext, Span<byte> tag)
@@ -109,6 +113,7 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public override bool TryOpen(
         ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
         ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext)
