@@ -22,7 +22,7 @@ internal static class AesGcmShort
         AesNiBlockCipher aes, GhashClmul ghash, Vector128<byte> j0,
         ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext)
     {
-        StackBlock128 keyStreamBlocks = default;
+        Unsafe.SkipInit(out StackBlock128 keyStreamBlocks);
         Span<byte> keyStream = keyStreamBlocks;
         aes.KeyStream8(j0, keyStream);
         ref byte ks = ref MemoryMarshal.GetReference(keyStream);
@@ -39,7 +39,7 @@ internal static class AesGcmShort
         Vector128<byte> last = default;
         if (partial != 0)
         {
-            StackBlock16 blockBytes = default;
+            Unsafe.SkipInit(out StackBlock16 blockBytes);
             Span<byte> block = blockBytes;
             last = (VectorMasks.LoadPartialBlock(plaintext.Slice(16 * whole)) ^ Vector128.LoadUnsafe(ref ks, (nuint)(16 * whole + 16))) & VectorMasks.FirstBytes(partial);
             last.CopyTo(block);
@@ -59,13 +59,13 @@ internal static class AesGcmShort
         AesNiBlockCipher aes, GhashClmul ghash, Vector128<byte> j0,
         ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext)
     {
-        StackBlock128 keyStreamBlocks = default;
+        Unsafe.SkipInit(out StackBlock128 keyStreamBlocks);
         Span<byte> keyStream = keyStreamBlocks;
         aes.KeyStream8(j0, keyStream);
         ref byte ks = ref MemoryMarshal.GetReference(keyStream);
         int whole = ciphertext.Length >> 4;
         int partial = ciphertext.Length & 15;
-        StackBlock16 blockBytes = default;
+        Unsafe.SkipInit(out StackBlock16 blockBytes);
         Span<byte> block = blockBytes;
         Vector128<byte> last = default;
         if (partial != 0)

@@ -330,7 +330,7 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
 
         if (_aead is not null)
         {
-            StackBlock16 nonceIvBytes = default;
+            Unsafe.SkipInit(out StackBlock16 nonceIvBytes);
             Span<byte> nonceIv = nonceIvBytes[..8];
             if (fixedIv.Length == 8)
             {
@@ -346,7 +346,7 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
                 nonceIv.CopyTo(iv);
             }
 
-            StackBlock16 aadBytes = default;
+            Unsafe.SkipInit(out StackBlock16 aadBytes);
             Span<byte> aad = aadBytes[..12];
             aad = WriteAad(aad, sequenceNumber);
             if (_gmac)
@@ -372,7 +372,7 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
             _cipher!.Encrypt(iv, encrypted, encrypted);
             if (_integrity is not null)
             {
-                StackBlock16 highBytes = default;
+                Unsafe.SkipInit(out StackBlock16 highBytes);
                 Span<byte> high = highBytes[..4];
                 BinaryPrimitives.WriteUInt32BigEndian(high, (uint)(sequenceNumber >> 32));
                 _integrity.Compute(packet[..(headerLength + encryptedLength)], _esn ? high : default, icv);
@@ -540,7 +540,7 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
         {
             // The explicit IV is read where it is (plaintext is written after it, never over it); an implicit one
             // (RFC 8750) is the sequence number.
-            StackBlock16 implicitIvBytes = default;
+            Unsafe.SkipInit(out StackBlock16 implicitIvBytes);
             Span<byte> implicitIv = implicitIvBytes[..8];
             scoped ReadOnlySpan<byte> nonceIv = esp.Iv;
             if (_implicitIv)
@@ -549,7 +549,7 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
                 nonceIv = implicitIv;
             }
 
-            StackBlock16 aadBytes = default;
+            Unsafe.SkipInit(out StackBlock16 aadBytes);
             Span<byte> aad = aadBytes[..12];
             aad = WriteAad(aad, sequenceNumber);
             if (_gmac)
@@ -575,7 +575,7 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
             return true;
         }
 
-        StackBlock16 highBytes = default;
+        Unsafe.SkipInit(out StackBlock16 highBytes);
         Span<byte> high = highBytes[..4];
         BinaryPrimitives.WriteUInt32BigEndian(high, (uint)(sequenceNumber >> 32));
         return _integrity.Verify(esp.AuthenticatedData, _esn ? high : default, esp.Icv);

@@ -44,10 +44,3 @@ internal struct StackBlock1024
 {
     private byte _element;
 }
-
-/// <summary>Forty 64-bit words of scratch: a Poly1305 table of the powers of r (five limbs by eight lanes).</summary>
-[InlineArray(40)]
-internal struct StackWords40
-{
-    private ulong _element;
-}
