@@ -15,7 +15,8 @@ namespace Ipsec.Packets.Benchmarks;
 /// parameter values a quick look needs: tunnel mode, 64- and 1,400-byte payloads, the smallest and largest SAD and window.
 /// After a run including <see cref="ScalingBenchmarks"/> the scaling factors are printed. <c>--paired-scaling [rounds]</c>
 /// runs <see cref="PairedScaling"/> instead of BenchmarkDotNet, <c>--paired-datagram [rounds]</c> runs
-/// <see cref="DataPlane.PairedDatagramBatch"/>, <c>--paired-peers [rounds]</c> runs <see cref="Peers.PairedPeers"/>.
+/// <see cref="DataPlane.PairedDatagramBatch"/>, <c>--paired-peers [rounds] [--only tunnel|64|512|1400|9000]</c> runs
+/// <see cref="Peers.PairedPeers"/> (all of it, or only the tunnel comparison or one payload size).
 /// </summary>
 public static class Program
 {
@@ -33,7 +34,8 @@ public static class Program
         if (pairedPeers >= 0)
         {
             int rounds = pairedPeers + 1 < args.Length && int.TryParse(args[pairedPeers + 1], out int n) ? n : 31;
-            Peers.PairedPeers.Run(rounds);
+            int only = Array.IndexOf(args, "--only");
+            Peers.PairedPeers.Run(rounds, only >= 0 && only + 1 < args.Length ? args[only + 1] : null);
             return 0;
         }
 

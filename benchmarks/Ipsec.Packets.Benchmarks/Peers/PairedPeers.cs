@@ -20,7 +20,8 @@ internal static class PairedPeers
     private const int WarmUpMilliseconds = 150;
     private static readonly int[] s_sizes = [64, 512, 1400, 9000];
 
-    public static void Run(int rounds)
+    /// <summary>Runs every comparison, or only those <paramref name="only"/> names: <c>tunnel</c> or one payload size.</summary>
+    public static void Run(int rounds, string? only)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Paired peers: {rounds} interleaved rounds per case, about 1 ms per row and round; ns per packet, medians; ratio = median of the rounds' ratios (range)"));
@@ -31,6 +32,11 @@ internal static class PairedPeers
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (int size in s_sizes)
         {
+            if (only is not null && only != size.ToString(CultureInfo.InvariantCulture))
+            {
+                continue;
+            }
+
             var gcm256 = new EspLayerAesGcm256PeerBenchmarks { PayloadSize = size };
             Measure("AES-GCM-256 vs libsodium", size, gcm256.Setup, gcm256.Cleanup, rounds,
                 () => gcm256.EspLayerProtect(), () => gcm256.EspLayerUnprotect(), [() => gcm256.NSecEncrypt()], [() => gcm256.NSecDecrypt()]);
@@ -41,6 +47,11 @@ internal static class PairedPeers
             Measure("ChaCha20-Poly1305 vs the faster of libsodium and the BCL", size, chacha.Setup, chacha.Cleanup, rounds,
                 () => chacha.EspLayerProtect(), () => chacha.EspLayerUnprotect(),
                 [() => chacha.NSecEncrypt(), () => chacha.BclEncrypt()], [() => chacha.NSecDecrypt(), () => chacha.BclDecrypt()]);
+        }
+
+        if (only is not null && only != "tunnel")
+        {
+            return;
         }
 
         Console.WriteLine();

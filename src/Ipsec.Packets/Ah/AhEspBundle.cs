@@ -62,7 +62,7 @@ public sealed class AhEspBundle
     public IpsecStatus Protect(Span<byte> buffer, int offset, int length, out AhEspBundleResult result)
     {
         result = default;
-        CheckRange(buffer, offset, length);
+        BufferRange.Check(buffer.Length, offset, length);
         if (offset < MaximumHeadroom)
         {
             return IpsecStatus.DestinationTooSmall;
@@ -112,13 +112,5 @@ public sealed class AhEspBundle
 
         result = new AhEspBundleResult(esp.Offset, esp.Length, ah.SequenceNumber, esp.SequenceNumber);
         return IpsecStatus.Success;
-    }
-
-    private static void CheckRange(Span<byte> buffer, int offset, int length)
-    {
-        if (offset < 0 || length < 0 || offset > buffer.Length - length)
-        {
-            ThrowHelper.ThrowArgumentOutOfRange(nameof(offset), $"offset {offset} and length {length} do not lie within the {buffer.Length}-byte buffer.");
-        }
     }
 }

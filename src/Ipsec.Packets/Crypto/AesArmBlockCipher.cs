@@ -6,6 +6,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
+using Ipsec.Packets.Internal;
 using ArmAes = System.Runtime.Intrinsics.Arm.Aes;
 
 namespace Ipsec.Packets.Crypto;
@@ -224,7 +225,8 @@ internal sealed class AesArmBlockCipher : AesBlockCipher
         if (offset < length)
         {
             Vector128<byte> ks = Encrypt(rk, rounds, Counter(prefix, counter));
-            Span<byte> block = stackalloc byte[16];
+            Unsafe.SkipInit(out StackBlock16 blockStorage);
+            Span<byte> block = blockStorage;
             source.Slice(offset).CopyTo(block);
             (ks ^ Vector128.Create((ReadOnlySpan<byte>)block)).CopyTo(block);
             block.Slice(0, length - offset).CopyTo(destination.Slice(offset));

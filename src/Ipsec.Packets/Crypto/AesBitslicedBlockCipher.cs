@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
+using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets.Crypto;
 
@@ -35,7 +36,8 @@ internal sealed class AesBitslicedBlockCipher : AesBlockCipher
 
     private Vector128<byte> OneBlock(Vector128<byte> block, bool decrypt)
     {
-        Span<byte> buffer = stackalloc byte[Batch];
+        Unsafe.SkipInit(out StackBlock64 bufferStorage);
+        Span<byte> buffer = bufferStorage;
         buffer.Clear();
         block.CopyTo(buffer);
         Process(buffer, decrypt);
@@ -63,7 +65,8 @@ internal sealed class AesBitslicedBlockCipher : AesBlockCipher
 
     public override void CtrXor(Vector128<byte> counterBlock, ReadOnlySpan<byte> source, Span<byte> destination)
     {
-        Span<byte> stream = stackalloc byte[Batch];
+        Unsafe.SkipInit(out StackBlock64 streamStorage);
+        Span<byte> stream = streamStorage;
         Vector128<uint> prefix = counterBlock.AsUInt32();
         uint counter = BinaryPrimitives.ReverseEndianness(prefix.GetElement(3));
         for (int offset = 0; offset < source.Length; offset += Batch)
@@ -98,7 +101,8 @@ internal sealed class AesBitslicedBlockCipher : AesBlockCipher
 
     public override void CbcEncrypt(Vector128<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination)
     {
-        Span<byte> buffer = stackalloc byte[Batch];
+        Unsafe.SkipInit(out StackBlock64 bufferStorage);
+        Span<byte> buffer = bufferStorage;
         buffer.Clear();
         Vector128<byte> chain = iv;
         for (int offset = 0; offset < source.Length; offset += 16)
@@ -114,7 +118,8 @@ internal sealed class AesBitslicedBlockCipher : AesBlockCipher
 
     public override void CbcDecrypt(Vector128<byte> iv, ReadOnlySpan<byte> source, Span<byte> destination)
     {
-        Span<byte> buffer = stackalloc byte[Batch];
+        Unsafe.SkipInit(out StackBlock64 bufferStorage);
+        Span<byte> buffer = bufferStorage;
         Vector128<byte> chain = iv;
         for (int offset = 0; offset < source.Length; offset += Batch)
         {
@@ -136,7 +141,8 @@ internal sealed class AesBitslicedBlockCipher : AesBlockCipher
 
     public override Vector128<byte> CbcMac(Vector128<byte> state, ReadOnlySpan<byte> blocks)
     {
-        Span<byte> buffer = stackalloc byte[Batch];
+        Unsafe.SkipInit(out StackBlock64 bufferStorage);
+        Span<byte> buffer = bufferStorage;
         buffer.Clear();
         for (int offset = 0; offset < blocks.Length; offset += 16)
         {

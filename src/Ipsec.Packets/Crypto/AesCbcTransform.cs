@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
 using Ipsec.Packets.Internal;
@@ -35,7 +36,8 @@ internal sealed class AesCbcTransform : CipherTransform, IKeyMaterialOwner
     public override void CreateIv(ulong sequenceNumber, Span<byte> iv)
     {
         KeyMaterial.CheckLength(iv, 16, nameof(iv));
-        Span<byte> input = stackalloc byte[16];
+        Unsafe.SkipInit(out StackBlock16 inputStorage);
+        Span<byte> input = inputStorage;
         _ivPrefix.CopyTo(input);
         BinaryPrimitives.WriteUInt64BigEndian(input.Slice(8), sequenceNumber);
         _aes.EncryptBlock(Vector128.Create((ReadOnlySpan<byte>)input)).CopyTo(iv);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets.Crypto;
@@ -40,7 +41,8 @@ internal sealed class AesCcmTransform : AeadTransform, IKeyMaterialOwner
         ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
         ReadOnlySpan<byte> plaintext, Span<byte> ciphertext, Span<byte> tag)
     {
-        Span<byte> nonce = stackalloc byte[11];
+        Unsafe.SkipInit(out StackBlock16 nonceStorage);
+        Span<byte> nonce = nonceStorage[..11];
         Nonce(iv, nonce);
         KeyMaterial.CheckInOut(plaintext, ciphertext, nameof(ciphertext));
         KeyMaterial.CheckLength(tag, _icvSize, nameof(tag));
@@ -51,7 +53,8 @@ internal sealed class AesCcmTransform : AeadTransform, IKeyMaterialOwner
         ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
         ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext)
     {
-        Span<byte> nonce = stackalloc byte[11];
+        Unsafe.SkipInit(out StackBlock16 nonceStorage);
+        Span<byte> nonce = nonceStorage[..11];
         Nonce(iv, nonce);
         KeyMaterial.CheckInOut(ciphertext, plaintext, nameof(plaintext));
         return tag.Length == _icvSize && CcmMode.TryOpen(_aes, nonce, aadHead, aadTail, ciphertext, tag, plaintext);

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
+using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets.Crypto;
 
@@ -58,7 +59,8 @@ internal static class AesGcmPipelined
         // The last one or two groups are hashed with the tail and the lengths, under one reduction.
         int done = groups << 7;
         int pendingBlocks = Math.Min(groups, 2) << 3;
-        Span<byte> scratch = stackalloc byte[ScratchLength];
+        Unsafe.SkipInit(out StackBlock256 scratchStorage);
+        Span<byte> scratch = scratchStorage[..ScratchLength];
         Vector128<byte> tag = FinishTail(
             ref k, rounds, ghash, j0, prefix, counter, y, ref Unsafe.Add(ref dst, done - 16 * pendingBlocks), pendingBlocks,
             plaintext.Slice(done), ciphertext.Slice(done), scratch, encrypting: true, (long)aadHead.Length + aadTail.Length, plaintext.Length);
@@ -108,7 +110,8 @@ internal static class AesGcmPipelined
             counter += (uint)(groups << 3);
         }
 
-        Span<byte> scratch = stackalloc byte[ScratchLength];
+        Unsafe.SkipInit(out StackBlock256 scratchStorage);
+        Span<byte> scratch = scratchStorage[..ScratchLength];
         int tailLength = ciphertext.Length - done;
         Vector128<byte> full = FinishTail(
             ref k, rounds, ghash, j0, prefix, counter, y, ref Unsafe.Add(ref src, done - 16 * pendingBlocks), pendingBlocks, ciphertext.Slice(done), default, scratch,

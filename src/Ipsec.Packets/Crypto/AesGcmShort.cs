@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
+using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets.Crypto;
 
@@ -21,7 +22,8 @@ internal static class AesGcmShort
         AesNiBlockCipher aes, GhashClmul ghash, Vector128<byte> j0,
         ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext)
     {
-        Span<byte> keyStream = stackalloc byte[128];
+        Unsafe.SkipInit(out StackBlock128 keyStreamBlocks);
+        Span<byte> keyStream = keyStreamBlocks;
         aes.KeyStream8(j0, keyStream);
         ref byte ks = ref MemoryMarshal.GetReference(keyStream);
         ref byte src = ref MemoryMarshal.GetReference(plaintext);
@@ -37,7 +39,8 @@ internal static class AesGcmShort
         Vector128<byte> last = default;
         if (partial != 0)
         {
-            Span<byte> block = stackalloc byte[16];
+            Unsafe.SkipInit(out StackBlock16 blockBytes);
+            Span<byte> block = blockBytes;
             last = (VectorMasks.LoadPartialBlock(plaintext.Slice(16 * whole)) ^ Vector128.LoadUnsafe(ref ks, (nuint)(16 * whole + 16))) & VectorMasks.FirstBytes(partial);
             last.CopyTo(block);
             block.Slice(0, partial).CopyTo(ciphertext.Slice(16 * whole));
@@ -56,12 +59,14 @@ internal static class AesGcmShort
         AesNiBlockCipher aes, GhashClmul ghash, Vector128<byte> j0,
         ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext)
     {
-        Span<byte> keyStream = stackalloc byte[128];
+        Unsafe.SkipInit(out StackBlock128 keyStreamBlocks);
+        Span<byte> keyStream = keyStreamBlocks;
         aes.KeyStream8(j0, keyStream);
         ref byte ks = ref MemoryMarshal.GetReference(keyStream);
         int whole = ciphertext.Length >> 4;
         int partial = ciphertext.Length & 15;
-        Span<byte> block = stackalloc byte[16];
+        Unsafe.SkipInit(out StackBlock16 blockBytes);
+        Span<byte> block = blockBytes;
         Vector128<byte> last = default;
         if (partial != 0)
         {

@@ -3,8 +3,8 @@
 // We do not wrap System.Security.Cryptography.AesGcm: it costs ~0.8 µs of fixed overhead per call, is not thread-safe,
 // and throws (allocating) on every forged tag. Every path is checked against the same vectors and against the BCL.
 using System;
-using System.Runtime.CompilerServices;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
@@ -64,6 +64,10 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
         return Vector128.Create(_salt, MemoryMarshal.Read<uint>(iv), MemoryMarshal.Read<uint>(iv.Slice(4)), counterBigEndian).AsByte();
     }
 
+    // Seal and TryOpen are kept out of line: the JIT devirtualises the transform in the ESP packet paths and would inline
+    // them there with their argument checks and three engines, and the larger caller lost more (struct copies, frame
+    // zeroing, spent inlining budget) than the call costs: 64 B ESP protect into a separate buffer 75 -> 56 ns.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public override void Seal(
         ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
         ReadOnlySpan<byte> plaintext, Span<byte> ciphertext, Span<byte> tag)
@@ -101,13 +105,15 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
         }
         else
         {
-            Span<byte> buffer = stackalloc byte[16];
+            Unsafe.SkipInit(out StackBlock16 bufferStorage);
+            Span<byte> buffer = bufferStorage;
             full.CopyTo(buffer);
             buffer.Slice(0, _icvSize).CopyTo(tag);
             CryptographicOperations.ZeroMemory(buffer);
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public override bool TryOpen(
         ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
         ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext)

@@ -6,6 +6,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using System.Security.Cryptography;
+using Ipsec.Packets.Internal;
 using X86Aes = System.Runtime.Intrinsics.X86.Aes;
 
 namespace Ipsec.Packets.Crypto;
@@ -265,7 +266,8 @@ internal sealed class AesNiBlockCipher : AesBlockCipher
         if (offset < length)
         {
             Vector128<byte> ks = Encrypt(rk, rounds, prefix.WithElement(3, BinaryPrimitives.ReverseEndianness(counter)).AsByte());
-            Span<byte> block = stackalloc byte[16];
+            StackBlock16 blockBytes = default;
+            Span<byte> block = blockBytes;
             source.Slice(offset).CopyTo(block);
             (ks ^ Vector128.Create((ReadOnlySpan<byte>)block)).CopyTo(block);
             block.Slice(0, length - offset).CopyTo(destination.Slice(offset));

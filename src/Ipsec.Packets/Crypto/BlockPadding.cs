@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets.Crypto;
 
@@ -15,7 +16,8 @@ internal static class BlockPadding
     public static void AbsorbPadded<TSink>(ref TSink sink, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c, ReadOnlySpan<byte> d)
         where TSink : struct, IBlockSink
     {
-        Span<byte> block = stackalloc byte[16];
+        Unsafe.SkipInit(out StackBlock16 blockStorage);
+        Span<byte> block = blockStorage;
         int filled = 0;
         Feed(ref sink, block, ref filled, a);
         Feed(ref sink, block, ref filled, b);

@@ -1,6 +1,6 @@
 using System;
-using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
 using Ipsec.Packets.Internal;
@@ -42,7 +42,9 @@ internal static class CcmMode
             aes.CtrXor(CounterBlock(nonce, 1), plaintext, ciphertext);
         }
 
-        Span<byte> buffer = stackalloc byte[16];
+        Unsafe.SkipInit(out StackBlock16 bufferStorage);
+
+        Span<byte> buffer = bufferStorage;
         (mac ^ aes.EncryptBlock(a0)).CopyTo(buffer);
         buffer.Slice(0, tag.Length).CopyTo(tag);
         CryptographicOperations.ZeroMemory(buffer);
@@ -63,7 +65,8 @@ internal static class CcmMode
         }
 
         Vector128<byte> mac = Mac(aes, nonce, tag.Length, aadHead, aadTail, ciphertext, false);
-        Span<byte> expected = stackalloc byte[16];
+        Unsafe.SkipInit(out StackBlock16 expectedStorage);
+        Span<byte> expected = expectedStorage;
         (mac ^ aes.EncryptBlock(CounterBlock(nonce, 0))).CopyTo(expected);
         bool valid = CryptographicOperations.FixedTimeEquals(expected.Slice(0, tag.Length), tag);
         CryptographicOperations.ZeroMemory(expected);
@@ -91,7 +94,8 @@ internal static class CcmMode
     /// <summary>A_i: flags (L - 1) || nonce || i as an L-byte big-endian counter.</summary>
     private static Vector128<byte> CounterBlock(ReadOnlySpan<byte> nonce, uint counter)
     {
-        Span<byte> block = stackalloc byte[16];
+        Unsafe.SkipInit(out StackBlock16 blockStorage);
+        Span<byte> block = blockStorage;
         block.Clear();
         block[0] = (byte)(14 - nonce.Length);
         nonce.CopyTo(block.Slice(1));
@@ -107,7 +111,8 @@ internal static class CcmMode
     {
         int l = 15 - nonce.Length;
         long aadLength = (long)aadHead.Length + aadTail.Length;
-        Span<byte> b0 = stackalloc byte[16];
+        Unsafe.SkipInit(out StackBlock16 b0Storage);
+        Span<byte> b0 = b0Storage;
         b0.Clear();
         b0[0] = (byte)((aadLength > 0 ? 0x40 : 0) | (((tagLength - 2) / 2) << 3) | (l - 1));
         nonce.CopyTo(b0.Slice(1));
@@ -124,7 +129,8 @@ internal static class CcmMode
 
         if (aadLength > 0)
         {
-            Span<byte> prefix = stackalloc byte[6];
+            Unsafe.SkipInit(out StackBlock16 prefixStorage);
+            Span<byte> prefix = prefixStorage[..6];
             int prefixLength;
             if (aadLength < 0xFF00)
             {
@@ -149,7 +155,8 @@ internal static class CcmMode
         else if (!message.IsEmpty)
         {
             // Decrypt into a stack buffer chunk by chunk and MAC the plaintext there; the caller's buffer stays untouched.
-            Span<byte> chunk = stackalloc byte[ChunkSize];
+            Unsafe.SkipInit(out StackBlock256 chunkStorage);
+            Span<byte> chunk = chunkStorage;
             Vector128<byte> a1 = CounterBlock(nonce, 1);
             uint counter = BinaryPrimitives.ReverseEndianness(a1.AsUInt32().GetElement(3));
             for (int offset = 0; offset < message.Length; offset += ChunkSize)

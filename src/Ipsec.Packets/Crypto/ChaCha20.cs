@@ -1,12 +1,13 @@
 using System;
-using System.Diagnostics.CodeAnalysis;
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
+using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets.Crypto;
 
@@ -152,7 +153,8 @@ internal static class ChaCha20
         {
             // rest < 64 · width, so the run fits the width.
             int run = RunCovering(rest);
-            Span<byte> tail = stackalloc byte[1024];
+            Unsafe.SkipInit(out StackBlock1024 tailStorage);
+            Span<byte> tail = tailStorage;
             Span<byte> padded = tail.Slice(0, 64 * run);
             source.Slice(offset).CopyTo(padded);
             uint next = state[12] + (uint)((rest + 63) / 64);
@@ -163,7 +165,9 @@ internal static class ChaCha20
             return;
         }
 
-        Span<byte> stream = stackalloc byte[64];
+        Unsafe.SkipInit(out StackBlock64 streamStorage);
+
+        Span<byte> stream = streamStorage;
         while (offset < source.Length)
         {
             Block(ref state, stream);

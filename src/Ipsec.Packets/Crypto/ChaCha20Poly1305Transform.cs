@@ -1,9 +1,10 @@
 using System;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Buffers.Binary;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets.Crypto;
 
@@ -39,6 +40,13 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
     private const int RunOffset = 192;
     private const int WorkspaceLength = RunOffset + FirstRunLimit;
 
+    /// <summary>The per-call workspace (state, MAC, expected tag, first run) as a stack local; see <see cref="StackBlock16"/> for why not stackalloc.</summary>
+    [InlineArray(WorkspaceLength)]
+    private struct Workspace
+    {
+        private byte _element;
+    }
+
     public override int IcvSize => 16;
 
     /// <summary>
@@ -71,7 +79,8 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
 
     private static void MacTail(ref Poly1305 mac, long aadLength, int textLength, Span<byte> tag)
     {
-        Span<byte> lengths = stackalloc byte[16];
+        Unsafe.SkipInit(out StackBlock16 lengthsStorage);
+        Span<byte> lengths = lengthsStorage;
         BinaryPrimitives.WriteUInt64LittleEndian(lengths, (ulong)aadLength);
         BinaryPrimitives.WriteUInt64LittleEndian(lengths.Slice(8), (ulong)textLength);
         mac.Absorb(lengths);
@@ -96,7 +105,8 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
         KeyMaterial.CheckLength(iv, 8, nameof(iv));
         KeyMaterial.CheckInOut(plaintext, ciphertext, nameof(ciphertext));
         KeyMaterial.CheckLength(tag, 16, nameof(tag));
-        Span<byte> workspace = stackalloc byte[WorkspaceLength];
+        Unsafe.SkipInit(out Workspace workspaceStorage);
+        Span<byte> workspace = workspaceStorage;
         ref ChaCha20.State state = ref MemoryMarshal.AsRef<ChaCha20.State>(workspace.Slice(StateOffset, MacOffset - StateOffset));
         int runLength = StartRun(iv, plaintext.Length, workspace.Slice(RunOffset), ref state);
         Span<byte> firstRun = workspace.Slice(RunOffset, runLength);
@@ -115,7 +125,8 @@ internal sealed class ChaCha20Poly1305Transform : AeadTransform, IKeyMaterialOwn
     {
         KeyMaterial.CheckLength(iv, 8, nameof(iv));
         KeyMaterial.CheckInOut(ciphertext, plaintext, nameof(plaintext));
-        Span<byte> workspace = stackalloc byte[WorkspaceLength];
+        Unsafe.SkipInit(out Workspace workspaceStorage);
+        Span<byte> workspace = workspaceStorage;
         ref ChaCha20.State state = ref MemoryMarshal.AsRef<ChaCha20.State>(workspace.Slice(StateOffset, MacOffset - StateOffset));
         int runLength = StartRun(iv, ciphertext.Length, workspace.Slice(RunOffset), ref state);
         Span<byte> firstRun = workspace.Slice(RunOffset, runLength);

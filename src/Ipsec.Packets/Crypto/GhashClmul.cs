@@ -6,6 +6,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using System.Security.Cryptography;
+using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets.Crypto;
 
@@ -317,8 +318,8 @@ internal sealed class GhashClmul : GhashKey
             return Reflect(words.AsByte()).AsUInt64();
         }
 
-        Span<byte> block = stackalloc byte[16];
-        block.Clear();
+        StackBlock16 blockBytes = default;
+        Span<byte> block = blockBytes;
         a.CopyTo(block);
         b.CopyTo(block.Slice(a.Length));
         return Reflect(Vector128.Create((ReadOnlySpan<byte>)block)).AsUInt64();

@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
+using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets.Crypto;
 
@@ -29,7 +30,8 @@ internal sealed class GhashPortable : GhashKey
 
     public GhashPortable(Vector128<byte> h)
     {
-        Span<byte> bytes = stackalloc byte[16];
+        Unsafe.SkipInit(out StackBlock16 bytesStorage);
+        Span<byte> bytes = bytesStorage;
         h.CopyTo(bytes);
         ulong hh = BinaryPrimitives.ReadUInt64BigEndian(bytes);
         ulong hl = BinaryPrimitives.ReadUInt64BigEndian(bytes.Slice(8));

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Ipsec.Packets.Internal;
 
@@ -51,7 +52,9 @@ internal sealed class HmacIntegrityContext : PooledIntegrityContext, IDisposable
             ThrowIcvLength(_icvSize);
         }
 
-        Span<byte> full = stackalloc byte[MaxHashSize];
+        Unsafe.SkipInit(out StackBlock64 fullStorage);
+
+        Span<byte> full = fullStorage;
         int written = _hash.GetHashAndReset(full);
         _dirty = false;
         full[.._icvSize].CopyTo(icv);
@@ -63,7 +66,8 @@ internal sealed class HmacIntegrityContext : PooledIntegrityContext, IDisposable
     {
         if (_dirty)
         {
-            Span<byte> discard = stackalloc byte[MaxHashSize];
+            Unsafe.SkipInit(out StackBlock64 discardStorage);
+            Span<byte> discard = discardStorage;
             int written = _hash.GetHashAndReset(discard);
             CryptographicOperations.ZeroMemory(discard[..written]);
             _dirty = false;

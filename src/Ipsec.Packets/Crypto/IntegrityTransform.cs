@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Ipsec.Packets.Internal;
 
@@ -40,7 +41,8 @@ internal abstract class IntegrityTransform : IDisposable
     /// <returns>False when <paramref name="expectedIcv"/> does not match (or has the wrong length).</returns>
     public bool Verify(ReadOnlySpan<byte> data, ReadOnlySpan<byte> suffix, ReadOnlySpan<byte> expectedIcv)
     {
-        Span<byte> computed = stackalloc byte[64];
+        Unsafe.SkipInit(out StackBlock64 computedStorage);
+        Span<byte> computed = computedStorage;
         computed = computed[..IcvSize];
         Compute(data, suffix, computed);
         bool equal = expectedIcv.Length == computed.Length && CryptographicOperations.FixedTimeEquals(computed, expectedIcv);

@@ -35,6 +35,7 @@ internal static class Poly1305Avx2
 
         // Lanes hold blocks 0, 2, 1, 3 of each 64-byte step (the order VPUNPCKLQDQ gives); the last step multiplies each
         // by r to the power of its distance from the end: r⁴, r², r³, r. powers[4·limb + lane].
+        // A stackalloc, not an inline array (see Poly1305Avx512: spilled table rows).
         Span<ulong> powers = stackalloc ulong[20];
         Poly1305Limbs r = Poly1305Limbs.FromRadix64(r0, r1, 0);
         Poly1305Limbs r2 = Poly1305Limbs.Multiply(r, r);

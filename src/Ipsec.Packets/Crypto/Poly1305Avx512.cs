@@ -36,6 +36,9 @@ internal static class Poly1305Avx512
 
         // Lanes hold blocks 0, 4, 1, 5, 2, 6, 3, 7 of each step (the order VPUNPCKLQDQ of two 64-byte loads gives); the
         // last step multiplies each by r to the power of its distance from the end. powers[8·limb + lane].
+        // A stackalloc, not an inline array: as a struct local the JIT keeps table rows in registers and spills them to
+        // slots that nothing clears (the stack residue test found r⁸ and r⁴ there). Long packets only: the stack cookie's
+        // cost is spread over at least eight blocks.
         Span<ulong> powers = stackalloc ulong[40];
         Poly1305Limbs r = Poly1305Limbs.FromRadix64(r0, r1, 0);
         Poly1305Limbs r2 = Poly1305Limbs.Multiply(r, r);

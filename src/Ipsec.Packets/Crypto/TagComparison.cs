@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets.Crypto;
 
@@ -24,8 +25,8 @@ internal static class TagComparison
         }
         else
         {
-            Span<byte> padded = stackalloc byte[16];
-            padded.Clear();
+            StackBlock16 paddedBytes = default;
+            Span<byte> padded = paddedBytes;
             tag.CopyTo(padded);
             received = Vector128.Create((ReadOnlySpan<byte>)padded);
             expected &= VectorMasks.FirstBytes(tag.Length);

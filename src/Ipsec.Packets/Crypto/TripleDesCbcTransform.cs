@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Ipsec.Packets.Internal;
 
@@ -20,7 +21,8 @@ internal sealed class TripleDesCbcTransform : CipherTransform, IKeyMaterialOwner
     public TripleDesCbcTransform(ReadOnlySpan<byte> key)
     {
         TripleDesConstantTime.ExpandKey(key, _schedule);
-        Span<byte> mask = stackalloc byte[8];
+        Unsafe.SkipInit(out StackBlock16 maskStorage);
+        Span<byte> mask = maskStorage[..8];
         RandomNumberGenerator.Fill(mask);
         _ivMask = BinaryPrimitives.ReadUInt64LittleEndian(mask);
         CryptographicOperations.ZeroMemory(mask);

@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets.Crypto;
 
@@ -25,8 +26,8 @@ internal static class VectorMasks
         int n = bytes.Length;
         if (!BitConverter.IsLittleEndian)
         {
-            Span<byte> block = stackalloc byte[16];
-            block.Clear();
+            StackBlock16 blockBytes = default;
+            Span<byte> block = blockBytes;
             bytes.CopyTo(block);
             return Vector128.Create((ReadOnlySpan<byte>)block);
         }

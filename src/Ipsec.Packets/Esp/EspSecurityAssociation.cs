@@ -144,8 +144,7 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
     public int GetProtectedLength(int payloadLength, byte nextHeader)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(payloadLength);
-        int padded = payloadLength + GetTfcPadding(payloadLength, nextHeader);
-        return HeaderLength + padded + EspTrailer.GetPadLength(padded, _alignment) + EspTrailer.FixedLength + _icvSize;
+        return HeaderLength + GetEncryptedLength(payloadLength, nextHeader) + _icvSize;
     }
 
     /// <summary>
@@ -260,10 +259,7 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
             inPlace = true;
         }
 
-        int tfc = GetTfcPadding(payload.Length, nextHeader);
-        int padded = payload.Length + tfc;
-        int padLength = EspTrailer.GetPadLength(padded, _alignment);
-        int encryptedLength = padded + padLength + EspTrailer.FixedLength;
+        int encryptedLength = GetEncryptedLength(payload.Length, nextHeader);
         int total = headerLength + encryptedLength + _icvSize;
         if (destination.Length < total)
         {
@@ -285,22 +281,57 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
         }
 
         Span<byte> packet = destination[..total];
+        if (!inPlace)
+        {
+            payload.CopyTo(packet[headerLength..]);
+        }
+
+        Seal(packet, payload.Length, encryptedLength, nextHeader, fixedIv, sequenceNumber);
+        bytesWritten = total;
+        return IpsecStatus.Success;
+    }
+
+    /// <summary>
+    /// Protects, with a sequence number from <see cref="ReserveSequenceNumbers"/>, a payload the caller has already put at
+    /// <c>packet[HeaderLength..]</c>, <paramref name="packet"/> being exactly the ESP packet: <see cref="HeaderLength"/> +
+    /// <paramref name="encryptedLength"/> (from <see cref="GetEncryptedLength"/>) + <see cref="IcvSize"/> bytes. For the
+    /// whole-packet path, which has laid the packet out and checked its room; not counted. Cannot fail.
+    /// </summary>
+    internal void ProtectInPlaceReserved(Span<byte> packet, int payloadLength, int encryptedLength, byte nextHeader, ulong sequenceNumber) =>
+        Seal(packet, payloadLength, encryptedLength, nextHeader, FixedIvForKnownAnswerTests, sequenceNumber);
+
+    /// <summary>
+    /// The encrypted part's length for a payload: the payload, TFC padding (<see cref="TfcPaddingLength"/>, for payloads that
+    /// carry their own length), padding to the alignment, pad length and next header.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int GetEncryptedLength(int payloadLength, byte nextHeader)
+    {
+        int padded = payloadLength + GetTfcPadding(payloadLength, nextHeader);
+        return padded + EspTrailer.GetPadLength(padded, _alignment) + EspTrailer.FixedLength;
+    }
+
+    /// <summary>
+    /// Writes SPI, sequence number, IV, TFC padding and trailer around the payload at <c>packet[HeaderLength..]</c> and
+    /// encrypts and authenticates it; <paramref name="packet"/> is the whole ESP packet, laid out by <see cref="GetEncryptedLength"/>.
+    /// </summary>
+    private void Seal(Span<byte> packet, int payloadLength, int encryptedLength, byte nextHeader, ReadOnlySpan<byte> fixedIv, ulong sequenceNumber)
+    {
+        int headerLength = HeaderLength;
+        int tfc = GetTfcPadding(payloadLength, nextHeader);
+        int padded = payloadLength + tfc;
         BinaryPrimitives.WriteUInt32BigEndian(packet, Spi);
         BinaryPrimitives.WriteUInt32BigEndian(packet[EspHeader.Field.SequenceNumber..], (uint)sequenceNumber);
         Span<byte> encrypted = packet.Slice(headerLength, encryptedLength);
-        if (!inPlace)
-        {
-            payload.CopyTo(encrypted);
-        }
-
-        encrypted.Slice(payload.Length, tfc).Clear();
-        new EspTrailer((byte)padLength, nextHeader).TryWrite(encrypted[padded..]);
+        encrypted.Slice(payloadLength, tfc).Clear();
+        new EspTrailer((byte)(encryptedLength - EspTrailer.FixedLength - padded), nextHeader).TryWrite(encrypted[padded..]);
         Span<byte> icv = packet[(headerLength + encryptedLength)..];
         Span<byte> iv = packet.Slice(EspHeader.Length, _ivSize);
 
         if (_aead is not null)
         {
-            Span<byte> nonceIv = stackalloc byte[8];
+            Unsafe.SkipInit(out StackBlock16 nonceIvBytes);
+            Span<byte> nonceIv = nonceIvBytes[..8];
             if (fixedIv.Length == 8)
             {
                 fixedIv.CopyTo(nonceIv);
@@ -315,7 +346,8 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
                 nonceIv.CopyTo(iv);
             }
 
-            Span<byte> aad = stackalloc byte[12];
+            Unsafe.SkipInit(out StackBlock16 aadBytes);
+            Span<byte> aad = aadBytes[..12];
             aad = WriteAad(aad, sequenceNumber);
             if (_gmac)
             {
@@ -340,15 +372,12 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
             _cipher!.Encrypt(iv, encrypted, encrypted);
             if (_integrity is not null)
             {
-                Span<byte> high = stackalloc byte[4];
+                Unsafe.SkipInit(out StackBlock16 highBytes);
+                Span<byte> high = highBytes[..4];
                 BinaryPrimitives.WriteUInt32BigEndian(high, (uint)(sequenceNumber >> 32));
                 _integrity.Compute(packet[..(headerLength + encryptedLength)], _esn ? high : default, icv);
             }
         }
-
-
-        bytesWritten = total;
-        return IpsecStatus.Success;
     }
 
     /// <summary>
@@ -511,7 +540,8 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
         {
             // The explicit IV is read where it is (plaintext is written after it, never over it); an implicit one
             // (RFC 8750) is the sequence number.
-            Span<byte> implicitIv = stackalloc byte[8];
+            Unsafe.SkipInit(out StackBlock16 implicitIvBytes);
+            Span<byte> implicitIv = implicitIvBytes[..8];
             scoped ReadOnlySpan<byte> nonceIv = esp.Iv;
             if (_implicitIv)
             {
@@ -519,7 +549,8 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
                 nonceIv = implicitIv;
             }
 
-            Span<byte> aad = stackalloc byte[12];
+            Unsafe.SkipInit(out StackBlock16 aadBytes);
+            Span<byte> aad = aadBytes[..12];
             aad = WriteAad(aad, sequenceNumber);
             if (_gmac)
             {
@@ -544,7 +575,8 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
             return true;
         }
 
-        Span<byte> high = stackalloc byte[4];
+        Unsafe.SkipInit(out StackBlock16 highBytes);
+        Span<byte> high = highBytes[..4];
         BinaryPrimitives.WriteUInt32BigEndian(high, (uint)(sequenceNumber >> 32));
         return _integrity.Verify(esp.AuthenticatedData, _esn ? high : default, esp.Icv);
     }

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ipsec.Packets.Wire;
 
 namespace Ipsec.Packets.Internal;
@@ -8,6 +9,7 @@ internal static class IPPacketBounds
 {
     /// <summary>Reads the IPv4 Total Length or 40 + IPv6 Payload Length and checks that it fits <paramref name="bytes"/>.</summary>
     /// <returns>False with <see cref="IpsecStatus.Truncated"/> or <see cref="IpsecStatus.Malformed"/> in <paramref name="status"/>.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryMeasure(ReadOnlySpan<byte> bytes, out int packetLength, out IpsecStatus status)
     {
         packetLength = 0;

@@ -153,7 +153,7 @@ public sealed partial class EspProcessor
         _sa.ThrowIfDisposed();
         for (int i = 0; i < datagrams.Length; i++)
         {
-            CheckRange(buffer, datagrams[i].Offset, datagrams[i].Length);
+            BufferRange.Check(buffer.Length, datagrams[i].Offset, datagrams[i].Length);
         }
 
         // Pass 1: validate and size every packet, reading what the outer header inherits before anything is encrypted.
@@ -260,7 +260,7 @@ public sealed partial class EspProcessor
     public IpsecStatus UnprotectDatagram(Span<byte> buffer, ref IpsecDatagram datagram)
     {
         ThrowIfTransport();
-        CheckRange(buffer, datagram.Offset, datagram.Length);
+        BufferRange.Check(buffer.Length, datagram.Offset, datagram.Length);
         var tally = new UnprotectTally(deferred: false);
         IpsecStatus status = UnprotectDatagramCore(buffer, ref datagram, ref tally);
         datagram.Status = status;
@@ -278,7 +278,7 @@ public sealed partial class EspProcessor
         ThrowIfTransport();
         for (int i = 0; i < datagrams.Length; i++)
         {
-            CheckRange(buffer, datagrams[i].Offset, datagrams[i].Length);
+            BufferRange.Check(buffer.Length, datagrams[i].Offset, datagrams[i].Length);
         }
 
         int succeeded = 0;

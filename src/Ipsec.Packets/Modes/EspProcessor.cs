@@ -124,7 +124,7 @@ public sealed partial class EspProcessor : ISecurityAssociation
     public IpsecStatus Protect(Span<byte> buffer, int offset, int length, out EspProcessResult result)
     {
         result = default;
-        CheckRange(buffer, offset, length);
+        BufferRange.Check(buffer.Length, offset, length);
         if (!IPPacketBounds.TryMeasure(buffer.Slice(offset, length), out int packetLength, out IpsecStatus status))
         {
             return status;
@@ -152,7 +152,7 @@ public sealed partial class EspProcessor : ISecurityAssociation
     public IpsecStatus Unprotect(Span<byte> buffer, int offset, int length, out EspProcessResult result)
     {
         result = default;
-        CheckRange(buffer, offset, length);
+        BufferRange.Check(buffer.Length, offset, length);
         TunnelEndpoints endpoints = Volatile.Read(ref _endpoints);
         ReadOnlySpan<ushort> ports = [endpoints.Local.Port, endpoints.Remote.Port];
         IpsecStatus status = EspLocator.TryLocate(buffer.Slice(offset, length), _options.UdpEncapsulation, ports, out EspLocation location);
@@ -266,9 +266,11 @@ public sealed partial class EspProcessor : ISecurityAssociation
         TunnelEndpoints endpoints = Volatile.Read(ref _endpoints);
         OuterHeaderTemplate template = endpoints.Outer!;
         int outerHeaderLength = template.HeaderLength + (_options.UdpEncapsulation ? UdpHeaderLength : 0);
-        int espLength = _sa.GetProtectedLength(innerLength, nextHeader);
+        int espHeaderLength = _sa.HeaderLength;
+        int encryptedLength = _sa.GetEncryptedLength(innerLength, nextHeader);
+        int espLength = espHeaderLength + encryptedLength + _sa.IcvSize;
         int total = outerHeaderLength + espLength;
-        int start = offset - _sa.HeaderLength - outerHeaderLength;
+        int start = offset - espHeaderLength - outerHeaderLength;
         int pathMtu = Volatile.Read(ref _pathMtu);
         if (pathMtu > 0 && total > pathMtu)
         {
@@ -292,12 +294,7 @@ public sealed partial class EspProcessor : ISecurityAssociation
         }
 
         _sa.Counters.Protected(innerLength);
-        IpsecStatus status = _sa.ProtectReserved(inner, nextHeader, buffer[(offset - _sa.HeaderLength)..], sequenceNumber, out _);
-        if (status != IpsecStatus.Success)
-        {
-            return status;
-        }
-
+        _sa.ProtectInPlaceReserved(buffer.Slice(offset - espHeaderLength, espLength), innerLength, encryptedLength, nextHeader, sequenceNumber);
         Span<byte> outer = buffer.Slice(start, total);
         template.Write(outer, _options.UdpEncapsulation ? (byte)IPProtocol.Udp : (byte)IPProtocol.Esp, fields, template.IdentificationFor(sequenceNumber));
         if (_options.UdpEncapsulation)
@@ -472,13 +469,5 @@ public sealed partial class EspProcessor : ISecurityAssociation
 
         BinaryPrimitives.WriteUInt16BigEndian(packet[checksumOffset..], checksum);
         return true;
-    }
-
-    private static void CheckRange(Span<byte> buffer, int offset, int length)
-    {
-        if (offset < 0 || length < 0 || offset > buffer.Length - length)
-        {
-            ThrowHelper.ThrowArgumentOutOfRange(nameof(offset), $"offset {offset} and length {length} do not lie within the {buffer.Length}-byte buffer.");
-        }
     }
 }

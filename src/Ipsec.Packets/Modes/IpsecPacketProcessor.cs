@@ -1,5 +1,7 @@
 using System;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using Ipsec.Packets.Internal;
 using Ipsec.Packets.Modes;
 using Ipsec.Packets.Wire;
 
@@ -219,7 +221,7 @@ public sealed class IpsecPacketProcessor
     {
         for (int i = 0; i < datagrams.Length; i++)
         {
-            CheckRange(buffer, datagrams[i].Offset, datagrams[i].Length);
+            BufferRange.Check(buffer.Length, datagrams[i].Offset, datagrams[i].Length);
         }
 
         int succeeded = 0;
@@ -283,7 +285,7 @@ public sealed class IpsecPacketProcessor
     {
         for (int i = 0; i < datagrams.Length; i++)
         {
-            CheckRange(buffer, datagrams[i].Offset, datagrams[i].Length);
+            BufferRange.Check(buffer.Length, datagrams[i].Offset, datagrams[i].Length);
         }
 
         int succeeded = 0;
@@ -425,8 +427,11 @@ public sealed class IpsecPacketProcessor
             return null;
         }
 
-        Span<byte> local = stackalloc byte[16];
-        Span<byte> remote = stackalloc byte[16];
+        Unsafe.SkipInit(out StackBlock16 localStorage);
+
+        Span<byte> local = localStorage;
+        Unsafe.SkipInit(out StackBlock16 remoteStorage);
+        Span<byte> remote = remoteStorage;
         local = local[..datagram.LocalEndpoint.WriteAddress(local)];
         remote = remote[..datagram.RemoteEndpoint.WriteAddress(remote)];
         if (local.Length != remote.Length)
@@ -525,14 +530,6 @@ public sealed class IpsecPacketProcessor
         for (int i = 0; i < datagrams.Length; i++)
         {
             datagrams[i].Status = status;
-        }
-    }
-
-    private static void CheckRange(Span<byte> buffer, int offset, int length)
-    {
-        if (offset < 0 || length < 0 || offset > buffer.Length - length)
-        {
-            throw new ArgumentOutOfRangeException(nameof(offset), $"offset {offset} and length {length} do not lie within the {buffer.Length}-byte buffer.");
         }
     }
 }

@@ -1,6 +1,8 @@
 using System;
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using Ipsec.Packets.Internal;
 
 namespace Ipsec.Packets;
 
@@ -56,7 +58,8 @@ public sealed class EspInTcpFrameReader
         if (_expectPrefix)
         {
             int prefixLength = StreamPrefix.Length;
-            Span<byte> prefix = stackalloc byte[6];
+            Unsafe.SkipInit(out StackBlock16 prefixStorage);
+            Span<byte> prefix = prefixStorage[..6];
             int available = (int)Math.Min(buffer.Length, prefixLength);
             buffer.Slice(0, available).CopyTo(prefix);
             if (!prefix[..available].SequenceEqual(StreamPrefix[..available]))
@@ -79,7 +82,9 @@ public sealed class EspInTcpFrameReader
             return EspInTcpReadStatus.NeedMoreData;
         }
 
-        Span<byte> lengthBytes = stackalloc byte[LengthFieldSize];
+        Unsafe.SkipInit(out StackBlock16 lengthBytesStorage);
+
+        Span<byte> lengthBytes = lengthBytesStorage[..LengthFieldSize];
         buffer.Slice(0, LengthFieldSize).CopyTo(lengthBytes);
         int length = BinaryPrimitives.ReadUInt16BigEndian(lengthBytes);
 
@@ -108,7 +113,8 @@ public sealed class EspInTcpFrameReader
         }
         else
         {
-            Span<byte> marker = stackalloc byte[NonEspMarkerSize];
+            Unsafe.SkipInit(out StackBlock16 markerStorage);
+            Span<byte> marker = markerStorage[..NonEspMarkerSize];
             body.Slice(0, NonEspMarkerSize).CopyTo(marker);
             frame = BinaryPrimitives.ReadUInt32BigEndian(marker) == 0
                 ? new EspInTcpFrame(EspInTcpFrameKind.Ike, body.Slice(NonEspMarkerSize))
