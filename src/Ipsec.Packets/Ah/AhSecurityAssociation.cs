@@ -151,7 +151,7 @@ public sealed class AhSecurityAssociation : IDisposable
     public IpsecStatus Protect(Span<byte> buffer, int offset, int length, out AhProcessResult result)
     {
         result = default;
-        CheckRange(buffer, offset, length);
+        BufferRange.Check(buffer.Length, offset, length);
         ThrowIfDisposed();
         if (!IPPacketBounds.TryMeasure(buffer.Slice(offset, length), out int packetLength, out IpsecStatus status))
         {
@@ -185,7 +185,7 @@ public sealed class AhSecurityAssociation : IDisposable
     public IpsecStatus Unprotect(Span<byte> buffer, int offset, int length, out AhProcessResult result)
     {
         result = default;
-        CheckRange(buffer, offset, length);
+        BufferRange.Check(buffer.Length, offset, length);
         ThrowIfDisposed();
         if (!IPPacketBounds.TryMeasure(buffer.Slice(offset, length), out int packetLength, out IpsecStatus status))
         {
@@ -578,14 +578,6 @@ public sealed class AhSecurityAssociation : IDisposable
         if (Volatile.Read(ref _disposed) != 0)
         {
             ThrowHelper.ThrowObjectDisposed(nameof(AhSecurityAssociation));
-        }
-    }
-
-    private static void CheckRange(Span<byte> buffer, int offset, int length)
-    {
-        if (offset < 0 || length < 0 || offset > buffer.Length - length)
-        {
-            ThrowHelper.ThrowArgumentOutOfRange(nameof(offset), $"offset {offset} and length {length} do not lie within the {buffer.Length}-byte buffer.");
         }
     }
 
