@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Threading;
@@ -67,13 +66,23 @@ internal sealed class SecurityAssociationTable
     public static int KindOf(byte destinationFamily, byte sourceFamily) =>
         destinationFamily == AddressValue.Any ? 0 : sourceFamily == AddressValue.Any ? 1 : 2;
 
+    /// <summary>The key's hash under this process's random seed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int GetHash(uint spi, SecurityAssociationDirection direction, byte destinationFamily, UInt128 destination, byte sourceFamily, UInt128 source)
+    public static int GetHash(uint spi, SecurityAssociationDirection direction, byte destinationFamily, UInt128 destination, byte sourceFamily, UInt128 source) =>
+        GetHash(Seed, spi, KindTag(direction, destinationFamily, sourceFamily), destination, source);
+
+    /// <summary>
+    /// The key's hash under <paramref name="seed"/>: the SPI and the kind tag, and each half of both addresses times its
+    /// own odd constant, folded into 64 bits with the seed, then the SplitMix64 finalizer (two multiply and xor-shift
+    /// rounds); the low 32 bits. Taking the seed as an argument lets known-answer tests pin the function down.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int GetHash(ulong seed, uint spi, int kindTag, UInt128 destination, UInt128 source)
     {
-        ulong x = spi | ((ulong)(uint)KindTag(direction, destinationFamily, sourceFamily) << 32);
-        x ^= ((ulong)destination * 0x9E3779B97F4A7C15) ^ ((ulong)(destination >> 64) * 0xC2B2AE3D27D4EB4F);
-        x ^= ((ulong)source * 0x165667B19E3779F9) ^ ((ulong)(source >> 64) * 0xD6E8FEB86659FD93);
-        x ^= Seed;
+        ulong x = spi | ((ulong)(uint)kindTag << 32);
+        x ^= ((ulong)destination * 0x9E3779B97F4A7C15) ^ (UpperHalf(destination) * 0xC2B2AE3D27D4EB4F);
+        x ^= ((ulong)source * 0x165667B19E3779F9) ^ (UpperHalf(source) * 0xD6E8FEB86659FD93);
+        x ^= seed;
         x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9;
         x = (x ^ (x >> 27)) * 0x94D049BB133111EB;
         return (int)(x ^ (x >> 31));
@@ -94,23 +103,15 @@ internal sealed class SecurityAssociationTable
         Slot[] slots = layout.Slots;
         int mask = slots.Length - 1;
         int home = hash & mask;
-        if (Sse.IsSupported)
-        {
-            // Most entries sit in their home slot: start its cache miss now, so it overlaps the control-byte compare.
-            unsafe
-            {
-                byte* start = (byte*)Unsafe.AsPointer(ref slots[home]);
-                Sse.Prefetch0(start);
-                Sse.Prefetch0(start + Unsafe.SizeOf<Slot>() - 1);
-            }
-        }
+        // Most entries sit in their home slot: start its cache miss now, so it overlaps the control-byte compare.
+        CachePrefetch.Prefetch(ref slots[home]);
 
         int kind = KindTag(direction, destinationFamily, sourceFamily);
         ulong tag = (uint)hash | ((ulong)spi << 32);
         ulong destination0 = (ulong)destination;
-        ulong destination1 = (ulong)(destination >> 64);
+        ulong destination1 = UpperHalf(destination);
         ulong source0 = (ulong)source;
-        ulong source1 = (ulong)(source >> 64);
+        ulong source1 = UpperHalf(source);
         Vector128<byte> wanted = Vector128.Create(Fingerprint(hash));
         ref byte control = ref MemoryMarshal.GetArrayDataReference(layout.Control);
         for (int group = home; ; group = (group + GroupSize) & mask)
@@ -165,7 +166,8 @@ internal sealed class SecurityAssociationTable
         Layout layout = _layout;
         if (2 * (_used + 1) > layout.Slots.Length)
         {
-            // Grow when live entries fill a quarter or more; otherwise the same size without the tombstones.
+            // Grow when the live entries, the new one included, fill more than a quarter; otherwise the same size without
+            // the tombstones.
             layout = Rebuild(4 * (_count + 1) > layout.Slots.Length ? layout.Slots.Length * 2 : layout.Slots.Length);
         }
 
@@ -275,7 +277,11 @@ internal sealed class SecurityAssociationTable
 
     /// <summary>A hash's control byte: its top seven bits with the high bit set, so never <see cref="Empty"/> or <see cref="Removed"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static byte Fingerprint(int hash) => (byte)(((uint)hash >> 25) | 0x80);
+    internal static byte Fingerprint(int hash) => (byte)(((uint)hash >> 25) | 0x80);
+
+    /// <summary>The high 64 bits of an address value (the low ones are a plain cast).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong UpperHalf(UInt128 value) => (ulong)(value >> 64);
 
     private static int IndexOf(Slot[] slots, SecurityAssociationHandle entry)
     {
@@ -351,9 +357,9 @@ internal sealed class SecurityAssociationTable
                     slot.Tag = (uint)entry.Hash | ((ulong)entry.Spi << 32);
                     slot.Kind = KindTag(entry.Direction, entry.DestinationFamily, entry.SourceFamily);
                     slot.Destination0 = (ulong)entry.DestinationValue;
-                    slot.Destination1 = (ulong)(entry.DestinationValue >> 64);
+                    slot.Destination1 = UpperHalf(entry.DestinationValue);
                     slot.Source0 = (ulong)entry.SourceValue;
-                    slot.Source1 = (ulong)(entry.SourceValue >> 64);
+                    slot.Source1 = UpperHalf(entry.SourceValue);
                     slot.Expired = expired ? 1 : 0;
                     Volatile.Write(ref slot.Entry, entry);
                     SetControl(i, Fingerprint(entry.Hash));

@@ -70,6 +70,47 @@ public class SecurityAssociationTableTests
         Assert.That(SecurityAssociationTable.GetHash(0, SecurityAssociationDirection.Inbound, 0, UInt128.Zero, 0, UInt128.Zero), Is.Not.Zero);
     }
 
+    // Known answers computed outside .NET (Python, from the definition: the SPI in the low and the kind tag in the high
+    // half of 64 bits, xor each address half times its constant, xor the seed, the SplitMix64 finalizer, the low 32 bits).
+    // One field at a time, then all at once. The address value 1 alone gives 0x7B1DCDAF, the low half of SplitMix64's
+    // published first output for state 0 (0xE220A8397B1DCDAF), which checks the finalizer's constants independently.
+    [TestCase(0x0000000000000000UL, 0x00000000u, 0x00000000, "0", "0", 0x00000000u, TestName = "the all-zero key under seed 0")]
+    [TestCase(0x0123456789ABCDEFUL, 0x00000000u, 0x00000000, "0", "0", 0xEBB5112Cu, TestName = "the seed alone")]
+    [TestCase(0x0000000000000000UL, 0x12345678u, 0x00000000, "0", "0", 0x0FAE6A61u, TestName = "the SPI alone")]
+    [TestCase(0x0000000000000000UL, 0x00000000u, 0x00060601, "0", "0", 0xEEF3604Eu, TestName = "the kind tag alone")]
+    [TestCase(0x0000000000000000UL, 0x00000000u, 0x00000000, "1", "0", 0x7B1DCDAFu, TestName = "the destination's low half alone")]
+    [TestCase(0x0000000000000000UL, 0x00000000u, 0x00000000, "20010db8000000000000000000000000", "0", 0xD5484C72u, TestName = "the destination's high half alone")]
+    [TestCase(0x0000000000000000UL, 0x00000000u, 0x00000000, "0", "c0a80001", 0x7A0F470Bu, TestName = "the source's low half alone")]
+    [TestCase(0x0000000000000000UL, 0x00000000u, 0x00000000, "0", "fe800000000000000000000000000000", 0x841E60B3u, TestName = "the source's high half alone")]
+    [TestCase(0x0123456789ABCDEFUL, 0x12345678u, 0x00060601, "20010db8000000000000000000000001", "fe80000000000000000000000000abcd", 0x98FBE1B7u,
+        TestName = "every field at once")]
+    public void TheHashMatchesKnownAnswers(ulong seed, uint spi, int kindTag, string destination, string source, uint expected)
+    {
+        UInt128 destinationValue = UInt128.Parse(destination, System.Globalization.NumberStyles.HexNumber);
+        UInt128 sourceValue = UInt128.Parse(source, System.Globalization.NumberStyles.HexNumber);
+        Assert.That((uint)SecurityAssociationTable.GetHash(seed, spi, kindTag, destinationValue, sourceValue), Is.EqualTo(expected));
+    }
+
+    [TestCase(0x00000000, (byte)0x80)]
+    [TestCase(0x01FFFFFF, (byte)0x80)]
+    [TestCase(0x02000000, (byte)0x81)]
+    [TestCase(0x7FFFFFFF, (byte)0xBF)]
+    [TestCase(int.MinValue, (byte)0xC0)]
+    [TestCase(-1, (byte)0xFF)]
+    public void TheControlByteIsTheHashsTopSevenBitsWithTheHighBitSet(int hash, byte expected)
+    {
+        // A constant control byte would still find every key (the slot compares the whole key), but every used slot of a
+        // group would become a candidate read; the seven bits are what lets a lookup normally read one slot.
+        Assert.That(SecurityAssociationTable.Fingerprint(hash), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void TheUpperHalfOfAnAddressValueIsItsHigh64Bits()
+    {
+        Assert.That(SecurityAssociationTable.UpperHalf(new UInt128(0x20010DB800000001, 0xFFFFFFFFFFFFFFFF)), Is.EqualTo(0x20010DB800000001UL));
+        Assert.That(SecurityAssociationTable.UpperHalf(new UInt128(0, 0xFFFFFFFFFFFFFFFF)), Is.Zero);
+    }
+
     /// <summary>An inbound SPI-only handle (listed in a throwaway database, used here only as a key and an entry).</summary>
     private static SecurityAssociationHandle Handle(SecurityAssociationDatabase sad, uint spi) =>
         sad.Add(new FakeSecurityAssociation(spi), SecurityAssociationDirection.Inbound);
@@ -153,6 +194,75 @@ public class SecurityAssociationTableTests
         Assert.That(expired, Is.True);
         Assert.That(Find(table, other, out expired), Is.SameAs(other));
         Assert.That(expired, Is.False);
+    }
+
+    [Test]
+    public void AnEntryAddedAfterItHardExpiredIsFoundExpired()
+    {
+        using var sad = new SecurityAssociationDatabase();
+        var table = new SecurityAssociationTable();
+        SecurityAssociationHandle soft = Handle(sad, 0x4100);
+        soft.Advance(SecurityAssociationState.SoftExpired);
+        SecurityAssociationHandle hard = Handle(sad, 0x4101);
+        hard.Advance(SecurityAssociationState.Expired);
+        table.TryAdd(soft);
+        table.TryAdd(hard);
+        Assert.That(Find(table, soft, out bool expired), Is.SameAs(soft));
+        Assert.That(expired, Is.False, "soft-expired SAs still process packets");
+        Assert.That(Find(table, hard, out expired), Is.SameAs(hard));
+        Assert.That(expired, Is.True);
+    }
+
+    [Test]
+    public void ARebuildMarksAnEntryThatHardExpiredBeforeItsSlotWasMarked()
+    {
+        // The state moves first and the slot is marked afterwards (under the writers' lock): a rebuild in between copies
+        // the entry's state into its new slot rather than the old slot's flag alone.
+        using var sad = new SecurityAssociationDatabase();
+        var table = new SecurityAssociationTable();
+        SecurityAssociationHandle entry = Handle(sad, 0x4200);
+        table.TryAdd(entry);
+        entry.Advance(SecurityAssociationState.Expired);
+        Assert.That(Find(table, entry, out bool expired), Is.SameAs(entry));
+        Assert.That(expired, Is.False, "the slot is not marked yet");
+        for (uint spi = 0x4201; spi < 0x4201 + 40; spi++)
+        {
+            table.TryAdd(Handle(sad, spi));   // grows 16 -> 32 -> 64 -> 128 slots, copying the entry each time
+        }
+
+        Assert.That(SlotCount(table), Is.EqualTo(128));
+        Assert.That(Find(table, entry, out expired), Is.SameAs(entry));
+        Assert.That(expired, Is.True);
+    }
+
+    [TestCase(5, 16, TestName = "three live entries and a fourth fill exactly a quarter: a rebuild at the same size")]
+    [TestCase(4, 32, TestName = "four live entries and a fifth fill more than a quarter: the rebuild doubles")]
+    public void ARebuildDoublesOnlyWhenMoreThanAQuarterIsLive(int removed, int slotsAfter)
+    {
+        // 8 entries in 16 slots; removing some leaves their slots used (tombstones), so the next add rebuilds. The rebuild
+        // doubles the table when the live entries with the new one exceed a quarter of it, else only drops the tombstones.
+        using var sad = new SecurityAssociationDatabase();
+        var table = new SecurityAssociationTable();
+        var entries = new SecurityAssociationHandle[8];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            entries[i] = Handle(sad, 0x6200 + (uint)i);
+            table.TryAdd(entries[i]);
+        }
+
+        for (int i = 0; i < removed; i++)
+        {
+            table.Remove(entries[i]);
+        }
+
+        Assert.That(SlotCount(table), Is.EqualTo(16));
+        SecurityAssociationHandle added = Handle(sad, 0x6208);
+        Assert.That(table.TryAdd(added), Is.True);
+        Assert.That(SlotCount(table), Is.EqualTo(slotsAfter));
+        Assert.That(table.Count, Is.EqualTo(8 - removed + 1));
+        Assert.That(Find(table, added, out _), Is.SameAs(added));
+        Assert.That(Find(table, entries[7], out _), Is.SameAs(entries[7]), "a live entry is copied by the rebuild");
+        Assert.That(Find(table, entries[0], out _), Is.Null, "a removed one is not");
     }
 
     [Test]
