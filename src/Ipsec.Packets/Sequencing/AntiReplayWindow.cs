@@ -71,17 +71,16 @@ internal sealed class AntiReplayWindow
         _top = highestReceived;
         if (highestReceived != 0 && size != 0)
         {
-            // Everything up to the top counts as seen: each slot describes its most recent block at or below the top's,
-            // full, and the top's own block has the bits above the top still free.
+            // Everything up to the top counts as seen: the top's own block has its bits up to the top set and those above
+            // it free, and every other slot describes its most recent block below the top's, full.
             ulong topBlock = highestReceived >> BlockShift;
-            for (ulong back = 0; back < (ulong)slots && back <= topBlock; back++)
+            int topBit = (int)(highestReceived & (BitsPerBlock - 1));
+            _slots[topBlock & _slotMask] = Tagged(topBlock, (2UL << topBit) - 1);
+            for (ulong back = 1; back < (ulong)slots && back <= topBlock; back++)
             {
                 ulong block = topBlock - back;
                 _slots[block & _slotMask] = Tagged(block, BitmapMask);
             }
-
-            int topBit = (int)(highestReceived & (BitsPerBlock - 1));
-            _slots[topBlock & _slotMask] = Tagged(topBlock, (2UL << topBit) - 1);
         }
     }
 
@@ -193,13 +192,9 @@ internal sealed class AntiReplayWindow
         ulong top = Volatile.Read(ref _top);
         while (sequenceNumber > top)
         {
+            // Either this thread raised the top, or another thread moved it first: go on from the value it found.
             ulong witnessed = Interlocked.CompareExchange(ref _top, sequenceNumber, top);
-            if (witnessed == top)
-            {
-                return;
-            }
-
-            top = witnessed;
+            top = witnessed == top ? sequenceNumber : witnessed;
         }
     }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Ipsec.Packets.Sequencing;
@@ -243,6 +244,54 @@ public class AntiReplayWindowTests
             }
         });
         Assert.That(accepted, Is.EqualTo(count));
+    }
+
+    [TestCase(0)]
+    [TestCase(AntiReplayWindow.MaximumSize)]
+    public void OnceANumberIsAcceptedTheTopIsAtLeastThatNumber(int size)
+    {
+        // Threads accept interleaved numbers (thread t takes t + 1, t + 1 + threads, ...), so they raise the top at the
+        // same time with different values: a thread whose compare-and-swap loses to a smaller number must try again. Each
+        // thread checks the top right after each of its own acceptances (a top left below an accepted number would leave
+        // the window's left edge behind), and the final top must be the highest number accepted. Without replay protection
+        // (size 0) an acceptance is only the raise of the top, so the threads race on it most often. The race needs two
+        // threads running at once, so it runs in rounds that start together; only counts are asserted.
+        const int rounds = 20;
+        const int perRound = 50_000;
+        var window = new AntiReplayWindow(size);
+        int threads = Math.Max(4, Environment.ProcessorCount);
+        var accepted = new int[threads];
+        var topBelowAccepted = new int[threads];
+        var highestAccepted = new ulong[threads];
+        using var start = new Barrier(threads);
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            int acceptedHere = 0;
+            int belowHere = 0;
+            ulong highestHere = 0;
+            for (int round = 0; round < rounds; round++)
+            {
+                start.SignalAndWait();
+                for (int i = round * perRound; i < (round + 1) * perRound; i++)
+                {
+                    ulong seq = ((ulong)i * (ulong)threads) + (ulong)t + 1;
+                    if (window.TryAccept(seq))
+                    {
+                        acceptedHere++;
+                        highestHere = seq;
+                        belowHere += window.Highest < seq ? 1 : 0;
+                    }
+                }
+            }
+
+            accepted[t] = acceptedHere;
+            topBelowAccepted[t] = belowHere;
+            highestAccepted[t] = highestHere;
+        });
+
+        Assert.That(accepted.Sum(), Is.GreaterThan(rounds * perRound), "the threads accept most of their numbers");
+        Assert.That(topBelowAccepted.Sum(), Is.Zero, "acceptances after which the top was still below the accepted number");
+        Assert.That(window.Highest, Is.EqualTo(highestAccepted.Max()));
     }
 
     [TestCase(64, 11)]
