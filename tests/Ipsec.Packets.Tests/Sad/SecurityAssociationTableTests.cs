@@ -164,6 +164,27 @@ public class SecurityAssociationTableTests
     }
 
     [Test]
+    public void AProbeThatWrapsPastTheLastSlotFindsItsKey()
+    {
+        // Two keys with home slot 15 of 16: the second wraps to slot 0. A lookup reads the control bytes from its home on,
+        // 16 at once, so for home 15 it reads slot 15's byte and then the copy of slot 0's byte kept after the last one.
+        using var sad = new SecurityAssociationDatabase();
+        var table = new SecurityAssociationTable();
+        uint first = SpiWithHome(15, 0x3100);
+        SecurityAssociationHandle last = Handle(sad, first);
+        SecurityAssociationHandle wrapped = Handle(sad, SpiWithHome(15, first + 1));
+        Assert.That(table.TryAdd(last), Is.True);
+        Assert.That(table.TryAdd(wrapped), Is.True);
+        Assert.That(table.LongestProbe(), Is.EqualTo(2), "the second key sits one slot past its home, in slot 0");
+        Assert.That(Find(table, last, out _), Is.SameAs(last));
+        Assert.That(Find(table, wrapped, out _), Is.SameAs(wrapped));
+
+        Assert.That(table.Remove(wrapped), Is.True);
+        Assert.That(Find(table, wrapped, out _), Is.Null, "removed");
+        Assert.That(Find(table, last, out _), Is.SameAs(last));
+    }
+
+    [Test]
     public void AnEntryInSlotZeroCanBeMarkedExpired()
     {
         using var sad = new SecurityAssociationDatabase();
