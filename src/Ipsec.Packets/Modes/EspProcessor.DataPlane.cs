@@ -101,8 +101,8 @@ public sealed partial class EspProcessor
     public int GetInnerMtu(int pathMtu)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pathMtu);
-        int udp = _options.UdpEncapsulation ? UdpHeaderLength : 0;
-        if (_options.Mode == IpsecMode.Tunnel)
+        int udp = _udpEncapsulation ? UdpHeaderLength : 0;
+        if (_tunnelMode)
         {
             return Math.Max(0, _sa.GetMaximumPayloadLength(pathMtu - OuterHeaderLength - udp, (byte)IPProtocol.IPv4));
         }
@@ -159,7 +159,7 @@ public sealed partial class EspProcessor
         // Pass 1: validate and size every packet, reading what the outer header inherits before anything is encrypted.
         TunnelEndpoints endpoints = Volatile.Read(ref _endpoints);
         int pathMtu = Volatile.Read(ref _pathMtu);
-        int outerLength = endpoints.Outer!.HeaderLength + (_options.UdpEncapsulation ? UdpHeaderLength : 0);
+        int outerLength = endpoints.Outer!.HeaderLength + (_udpEncapsulation ? UdpHeaderLength : 0);
         int headerLength = _sa.HeaderLength;
         int ready = 0;
         for (int i = 0; i < datagrams.Length; i++)
@@ -311,7 +311,7 @@ public sealed partial class EspProcessor
         datagram.SequenceNumber = 0;
         datagram.InnerMtu = 0;
         Span<byte> payload = buffer.Slice(datagram.Offset, datagram.Length);
-        if (_options.UdpEncapsulation && Wire.UdpEncapsulation.Classify(payload) != UdpEncapsulatedKind.Esp)
+        if (_udpEncapsulation && Wire.UdpEncapsulation.Classify(payload) != UdpEncapsulatedKind.Esp)
         {
             return IpsecStatus.NotIpsec;
         }
@@ -362,7 +362,7 @@ public sealed partial class EspProcessor
 
     private void ThrowIfTransport()
     {
-        if (_options.Mode != IpsecMode.Tunnel)
+        if (!_tunnelMode)
         {
             throw new InvalidOperationException("The socket-level path (ProtectDatagram, UnprotectDatagram) is for tunnel-mode SAs; this processor is in transport mode.");
         }
@@ -370,7 +370,7 @@ public sealed partial class EspProcessor
 
     private TunnelEndpoints CreateEndpoints(TunnelEndpoints current, IpsecEndpoint local, IpsecEndpoint remote)
     {
-        bool udp = _options.UdpEncapsulation;
+        bool udp = _udpEncapsulation;
         if (udp ? local.Port == 0 || remote.Port == 0 : local.Port != 0 || remote.Port != 0)
         {
             throw new ArgumentException(

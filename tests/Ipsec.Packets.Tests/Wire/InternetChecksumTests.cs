@@ -42,6 +42,46 @@ public class InternetChecksumTests
         }
     }
 
+    [TestCase(0u, 0xFFFF)]
+    [TestCase(0xFFFFu, 0x0000)]
+    [TestCase(0x1FFFEu, 0x0000)]
+    [TestCase(0x10000u, 0xFFFE)]
+    [TestCase(0x2FFFDu, 0x0000)]
+    [TestCase(0x12345u, 0xDCB9)]
+    [TestCase(0xFFFEFFFFu, 0x0001)]
+    [TestCase(0xFFFFFFFFu, 0x0000)]
+    [TestCase(0x80000000u, 0x7FFF)]
+    [TestCase(0x1FFFFu, 0xFFFE)]
+    public void FinishFoldsAnyThirtyTwoBitSum(uint sum, int expected)
+    {
+        // Header writers pass sums of several fields, unfolded: the two 16-bit folds must take any uint to 16 bits with
+        // every carry added back (0x1FFFE folds to 0xFFFF, whose complement is 0).
+        Assert.That(InternetChecksum.Finish(sum), Is.EqualTo((ushort)expected));
+        Assert.That(InternetChecksum.Finish(sum), Is.EqualTo(ReferenceFinish(sum)), "against a loop that folds until 16 bits");
+    }
+
+    [Test]
+    public void FinishMatchesAFoldLoopOnRandomSums()
+    {
+        var random = new Random(1141);
+        for (int i = 0; i < 100_000; i++)
+        {
+            uint sum = (uint)random.NextInt64(0, 1L << 32);
+            Assert.That(InternetChecksum.Finish(sum), Is.EqualTo(ReferenceFinish(sum)), $"sum {sum:X8}");
+        }
+    }
+
+    private static ushort ReferenceFinish(uint sum)
+    {
+        ulong folded = sum;
+        while (folded > 0xFFFF)
+        {
+            folded = (folded & 0xFFFF) + (folded >> 16);
+        }
+
+        return (ushort)~folded;
+    }
+
     [TestCase("450000461c4640004006321ac000020ac6336414", 0x321a)]
     [TestCase("4928004c200140004006855fc000020ac633641494040000070b08c00002010000000000", 0x855f)]
     [TestCase("45000084077700004011faedcb007101cb007102", 0xfaed)]
