@@ -101,13 +101,7 @@ public static class InternetChecksum
     /// <summary>Complements a partial sum into the checksum to place in a header.</summary>
     /// <param name="partialSum">A partial sum from <see cref="Accumulate"/> or <see cref="Add(ushort, uint)"/>.</param>
     /// <returns>The checksum field value.</returns>
-    public static ushort Finish(uint partialSum)
-    {
-        // Two 16-bit folds take any 32-bit sum to 16 bits: the first leaves at most 0x1FFFE, the second at most 0xFFFF.
-        uint folded = (partialSum & 0xFFFF) + (partialSum >> 16);
-        folded = (folded & 0xFFFF) + (folded >> 16);
-        return (ushort)~folded;
-    }
+    public static ushort Finish(uint partialSum) => (ushort)~Fold(partialSum);
 
     /// <summary>Computes the checksum of <paramref name="data"/> (with its checksum field, if any, set to zero).</summary>
     /// <param name="data">The bytes to checksum.</param>
@@ -153,9 +147,15 @@ public static class InternetChecksum
     {
         sum = (sum & 0xFFFFFFFF) + (sum >> 32);
         sum = (sum & 0xFFFFFFFF) + (sum >> 32);
-        uint s = (uint)sum;
-        s = (s & 0xFFFF) + (s >> 16);
-        s = (s & 0xFFFF) + (s >> 16);
-        return s;
+        return Fold((uint)sum);
+    }
+
+    /// <summary>
+    /// Two 16-bit folds take any 32-bit sum to 16 bits: the first leaves at most 0x1FFFE, the second at most 0xFFFF.
+    /// </summary>
+    private static uint Fold(uint sum)
+    {
+        sum = (sum & 0xFFFF) + (sum >> 16);
+        return (sum & 0xFFFF) + (sum >> 16);
     }
 }
