@@ -70,7 +70,7 @@ public sealed class AhSecurityAssociation : IDisposable
         if (_mode == IpsecMode.Tunnel)
         {
             _outer = new OuterHeaderTemplate(
-                options.TunnelSource, options.TunnelDestination, options.HopLimit, options.DontFragment, options.CopyDscp, options.CopyFlowLabel, nameof(options));
+                IPProtocol.Ah, options.TunnelSource, options.TunnelDestination, options.HopLimit, options.DontFragment, options.CopyDscp, options.CopyFlowLabel, nameof(options));
         }
 
         _outbound = new OutboundSequenceCounter(_esn, options.InitialOutboundSequenceNumber);
@@ -469,7 +469,7 @@ public sealed class AhSecurityAssociation : IDisposable
 
         OuterHeaderTemplate.InnerFields fields = OuterHeaderTemplate.ReadInner(inner);
         Span<byte> output = buffer.Slice(start, total);
-        template.Write(output, (byte)IPProtocol.Ah, fields, template.NextIdentification());
+        template.Write(output, fields, template.NextIdentification());
         Span<byte> headers = stackalloc byte[IPv6Header.Length];
         headers = headers[..outerLength];
         output[..outerLength].CopyTo(headers);

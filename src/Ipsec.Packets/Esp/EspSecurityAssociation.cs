@@ -207,6 +207,26 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
         return reserved;
     }
 
+    /// <summary>The next outbound sequence number, for one packet; false (counted) once the SA is exhausted.</summary>
+    /// <exception cref="ObjectDisposedException">The SA was disposed.</exception>
+    internal bool TryReserveSequenceNumber(out ulong sequenceNumber)
+    {
+        ThrowIfDisposed();
+        return TryNextSequenceNumber(out sequenceNumber);
+    }
+
+    /// <summary>The next outbound sequence number; false, counted as a drop, once the SA is exhausted (RFC 4303 §3.3.3: no wrap).</summary>
+    private bool TryNextSequenceNumber(out ulong sequenceNumber)
+    {
+        if (_outbound.TryNext(out sequenceNumber))
+        {
+            return true;
+        }
+
+        Interlocked.Increment(ref _counters.SequenceExhaustedDrops);
+        return false;
+    }
+
     /// <summary>
     /// Protect with a sequence number from <see cref="ReserveSequenceNumbers"/>; the packet is not counted (the batch
     /// counts once). The caller has sized <paramref name="destination"/> with <see cref="GetProtectedLength"/>.
@@ -270,9 +290,8 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
         }
 
         ulong sequenceNumber = reservedSequenceNumber;
-        if (sequenceNumber == 0 && !_outbound.TryNext(out sequenceNumber))
+        if (sequenceNumber == 0 && !TryNextSequenceNumber(out sequenceNumber))
         {
-            Interlocked.Increment(ref _counters.SequenceExhaustedDrops);
             return IpsecStatus.SequenceExhausted;
         }
 

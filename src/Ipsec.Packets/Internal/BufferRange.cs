@@ -1,6 +1,8 @@
 using System;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Ipsec.Packets.Internal;
 
@@ -18,6 +20,18 @@ internal static class BufferRange
         {
             ThrowOutside(bufferLength, offset, length);
         }
+    }
+
+    /// <summary>
+    /// <c>buffer[offset..(offset + length)]</c> without checking the range again: only for a range that <see cref="Check"/>
+    /// or an equivalent test has just accepted (asserted in Debug builds). Saves the packet paths the second check that
+    /// <see cref="Span{T}.Slice(int, int)"/> would repeat.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Span<byte> SliceChecked(Span<byte> buffer, int offset, int length)
+    {
+        Debug.Assert(offset >= 0 && length >= 0 && offset <= buffer.Length - length, "the range was not checked");
+        return MemoryMarshal.CreateSpan(ref Unsafe.Add(ref MemoryMarshal.GetReference(buffer), (nint)(uint)offset), length);
     }
 
     [DoesNotReturn]

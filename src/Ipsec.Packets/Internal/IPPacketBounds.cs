@@ -1,5 +1,7 @@
 using System;
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Ipsec.Packets.Wire;
 
 namespace Ipsec.Packets.Internal;
@@ -13,36 +15,59 @@ internal static class IPPacketBounds
     public static bool TryMeasure(ReadOnlySpan<byte> bytes, out int packetLength, out IpsecStatus status)
     {
         packetLength = 0;
-        status = IpsecStatus.Success;
-        if (bytes.IsEmpty)
+        if (bytes.Length < IPv4Header.MinLength)
         {
-            status = IpsecStatus.Truncated;
+            // Shorter than any IPv4 or IPv6 header: cut short if it says it is IP, otherwise not IP at all.
+            status = bytes.IsEmpty || bytes[0] >> 4 is IPv4Header.Version or IPv6Header.Version ? IpsecStatus.Truncated : IpsecStatus.Malformed;
             return false;
         }
 
-        switch (bytes[0] >> 4)
+        // At least 20 bytes from here: the fixed-offset reads below stay inside them. Each reads only its own field, so a
+        // header just written by the caller is forwarded from its stores.
+        ref byte header = ref MemoryMarshal.GetReference(bytes);
+        int versionIhl = header;
+        int length;
+        if (versionIhl >> 4 == IPv4Header.Version)
         {
-            case 4:
-                if (!IPv4Packet.TryCreate(bytes, out IPv4Packet v4))
-                {
-                    status = bytes.Length < IPv4Header.MinLength ? IpsecStatus.Truncated : IpsecStatus.Malformed;
-                    return false;
-                }
-
-                packetLength = v4.TotalLength;
-                return true;
-            case 6:
-                if (!IPv6Packet.TryCreate(bytes, out IPv6Packet v6))
-                {
-                    status = bytes.Length < IPv6Header.Length ? IpsecStatus.Truncated : IpsecStatus.Malformed;
-                    return false;
-                }
-
-                packetLength = IPv6Header.Length + v6.PayloadLength;
-                return true;
-            default:
+            int headerLength = (versionIhl & 0xF) * 4;
+            length = ReadUInt16BigEndian(ref header, IPv4Header.Field.TotalLength);
+            if (headerLength < IPv4Header.MinLength || length < headerLength)
+            {
                 status = IpsecStatus.Malformed;
                 return false;
+            }
         }
+        else if (versionIhl >> 4 == IPv6Header.Version)
+        {
+            if (bytes.Length < IPv6Header.Length)
+            {
+                status = IpsecStatus.Truncated;
+                return false;
+            }
+
+            length = IPv6Header.Length + ReadUInt16BigEndian(ref header, IPv6Header.Field.PayloadLength);
+        }
+        else
+        {
+            status = IpsecStatus.Malformed;
+            return false;
+        }
+
+        if (length > bytes.Length)
+        {
+            status = IpsecStatus.Malformed;
+            return false;
+        }
+
+        packetLength = length;
+        status = IpsecStatus.Success;
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ReadUInt16BigEndian(ref byte header, int offset)
+    {
+        ushort value = Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref header, offset));
+        return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(value) : value;
     }
 }

@@ -63,7 +63,8 @@ public sealed partial class EspProcessor
     /// <summary>
     /// The path MTU in bytes: the largest outer IP packet (or, on the socket path, the largest IP packet the datagram
     /// makes) <see cref="Protect"/> and <see cref="ProtectDatagram"/> produce; 0 for no limit. Starts as
-    /// <see cref="EspProcessorOptions.Mtu"/>.
+    /// <see cref="EspProcessorOptions.Mtu"/>. Whatever it says, no packet is longer than its IP header's length field can
+    /// state (65,535 bytes for IPv4, 40 + 65,535 for IPv6).
     /// </summary>
     public int PathMtu => Volatile.Read(ref _pathMtu);
 
@@ -78,6 +79,7 @@ public sealed partial class EspProcessor
     {
         ArgumentOutOfRangeException.ThrowIfNegative(pathMtu);
         Volatile.Write(ref _pathMtu, pathMtu);
+        Volatile.Write(ref _outerLengthCap, OuterLengthCap(pathMtu));
     }
 
     /// <summary>The largest inner packet that fits the current <see cref="PathMtu"/>, in bytes; 0 when there is no limit.</summary>
@@ -158,8 +160,8 @@ public sealed partial class EspProcessor
 
         // Pass 1: validate and size every packet, reading what the outer header inherits before anything is encrypted.
         TunnelEndpoints endpoints = Volatile.Read(ref _endpoints);
-        int pathMtu = Volatile.Read(ref _pathMtu);
-        int outerLength = endpoints.Outer!.HeaderLength + (_udpEncapsulation ? UdpHeaderLength : 0);
+        int outerLengthCap = Volatile.Read(ref _outerLengthCap);
+        int outerLength = _outerHeaderLength;
         int headerLength = _sa.HeaderLength;
         int ready = 0;
         for (int i = 0; i < datagrams.Length; i++)
@@ -176,9 +178,9 @@ public sealed partial class EspProcessor
 
             Span<byte> inner = buffer.Slice(datagram.Offset, innerLength);
             int espLength = _sa.GetProtectedLength(innerLength, NextHeaderOf(inner));
-            if (pathMtu > 0 && outerLength + espLength > pathMtu)
+            if (outerLength + espLength > outerLengthCap)
             {
-                datagram.InnerMtu = GetInnerMtu(pathMtu);
+                datagram.InnerMtu = GetInnerMtu(outerLengthCap);
                 datagram.Status = IpsecStatus.MtuExceeded;
                 continue;
             }
@@ -189,7 +191,7 @@ public sealed partial class EspProcessor
                 continue;
             }
 
-            datagram.TrafficClass = endpoints.Outer.GetTrafficClass(OuterHeaderTemplate.ReadInner(inner).TrafficClass);
+            datagram.TrafficClass = endpoints.Outer!.GetTrafficClass(OuterHeaderTemplate.ReadInner(inner).TrafficClass);
             datagram.Status = PendingStatus;
             ready++;
         }

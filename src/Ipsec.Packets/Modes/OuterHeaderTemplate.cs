@@ -1,7 +1,10 @@
 using System;
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Threading;
 using Ipsec.Packets.Internal;
 using Ipsec.Packets.Wire;
@@ -18,8 +21,6 @@ internal sealed class OuterHeaderTemplate
     private readonly byte[] _source;
     private readonly byte[] _destination;
     private readonly byte _hopLimit;
-    private readonly DontFragmentPolicy _dontFragment;
-    private readonly bool _copyDscp;
     private readonly bool _copyFlowLabel;
     private readonly PaddedInt32 _identification;
 
@@ -28,7 +29,26 @@ internal sealed class OuterHeaderTemplate
     private readonly ulong _ipv4Addresses;
     private readonly uint _ipv4AddressSum;
 
-    public OuterHeaderTemplate(IPAddress? source, IPAddress? destination, byte hopLimit, DontFragmentPolicy dontFragment, bool copyDscp, bool copyFlowLabel, string paramName)
+    // IPv4, per packet without branches: the TOS bits copied from the inner packet (the DSCP when asked; the ECN bits are
+    // always derived) and the DF bit when copied from it. Everything else is fixed per template: the first eight bytes
+    // but TOS, length, Identification and a copied DF; TTL and protocol; and the sum of the fixed words.
+    private readonly uint _copiedTosBits;
+    private readonly uint _copiedDontFragment;
+    private readonly ulong _ipv4FixedFirstWords;
+    private readonly uint _ipv4TtlProtocolWord;
+    private readonly uint _ipv4FixedSum;
+
+    /// <summary>Creates the template of a tunnel's outer header.</summary>
+    /// <param name="protocol">What the outer header carries: ESP (50), UDP (17, ESP in UDP) or AH (51).</param>
+    /// <param name="source">Our outer address.</param>
+    /// <param name="destination">The peer's outer address, of the same family.</param>
+    /// <param name="hopLimit">The outer TTL or hop limit.</param>
+    /// <param name="dontFragment">The outer IPv4 DF bit: copied, set or clear.</param>
+    /// <param name="copyDscp">Whether the outer header copies the inner DSCP.</param>
+    /// <param name="copyFlowLabel">Whether an outer IPv6 header copies the inner flow label.</param>
+    /// <param name="paramName">The caller's options parameter, named by the exception.</param>
+    public OuterHeaderTemplate(
+        IPProtocol protocol, IPAddress? source, IPAddress? destination, byte hopLimit, DontFragmentPolicy dontFragment, bool copyDscp, bool copyFlowLabel, string paramName)
     {
         if (source is null || destination is null || source.AddressFamily != destination.AddressFamily)
         {
@@ -38,12 +58,18 @@ internal sealed class OuterHeaderTemplate
         IsIPv6 = source.AddressFamily == AddressFamily.InterNetworkV6;
         _source = source.GetAddressBytes();
         _destination = destination.GetAddressBytes();
+        Protocol = (byte)protocol;
         _hopLimit = hopLimit;
-        _dontFragment = dontFragment;
-        _copyDscp = copyDscp;
         _copyFlowLabel = copyFlowLabel;
         _identification = new PaddedInt32 { Value = Random.Shared.Next(ushort.MaxValue + 1) };
+        _copiedTosBits = copyDscp ? 0xFCu : 0u;
+        _copiedDontFragment = dontFragment == DontFragmentPolicy.Copy ? IPv4Header.DontFragmentFlag : 0u;
+        uint fixedDontFragment = dontFragment == DontFragmentPolicy.Set ? IPv4Header.DontFragmentFlag : 0u;
+        _ipv4FixedFirstWords = (IPv4VersionIhl << 56) | fixedDontFragment;
+        uint ttlProtocol = ((uint)hopLimit << 8) | Protocol;
+        _ipv4TtlProtocolWord = ttlProtocol << 16;
         (_ipv4Addresses, _ipv4AddressSum) = IPv4Addresses(_source, _destination);
+        _ipv4FixedSum = _ipv4AddressSum + ((uint)IPv4VersionIhl << 8) + fixedDontFragment + ttlProtocol;
     }
 
     /// <summary>A copy of <paramref name="previous"/> with other endpoint addresses (same family), sharing its IPv4 Identification counter.</summary>
@@ -52,12 +78,16 @@ internal sealed class OuterHeaderTemplate
         IsIPv6 = previous.IsIPv6;
         _source = source;
         _destination = destination;
+        Protocol = previous.Protocol;
         _hopLimit = previous._hopLimit;
-        _dontFragment = previous._dontFragment;
-        _copyDscp = previous._copyDscp;
         _copyFlowLabel = previous._copyFlowLabel;
         _identification = previous._identification;
+        _copiedTosBits = previous._copiedTosBits;
+        _copiedDontFragment = previous._copiedDontFragment;
+        _ipv4FixedFirstWords = previous._ipv4FixedFirstWords;
+        _ipv4TtlProtocolWord = previous._ipv4TtlProtocolWord;
         (_ipv4Addresses, _ipv4AddressSum) = IPv4Addresses(source, destination);
+        _ipv4FixedSum = previous._ipv4FixedSum - previous._ipv4AddressSum + _ipv4AddressSum;
     }
 
     private static (ulong Addresses, uint Sum) IPv4Addresses(byte[] source, byte[] destination)
@@ -76,6 +106,12 @@ internal sealed class OuterHeaderTemplate
     /// <summary>This template with other outer addresses, of its family (4 or 16 bytes each, network order).</summary>
     public OuterHeaderTemplate WithAddresses(byte[] source, byte[] destination) => new(this, source, destination);
 
+    /// <summary>Version 4, IHL 5: the first byte of an outer IPv4 header (no options).</summary>
+    private const ulong IPv4VersionIhl = 0x45;
+
+    /// <summary>The protocol the outer header carries (its IPv4 Protocol or IPv6 Next Header).</summary>
+    public byte Protocol { get; }
+
     /// <summary>True for an IPv6 outer header.</summary>
     public bool IsIPv6 { get; }
 
@@ -86,16 +122,24 @@ internal sealed class OuterHeaderTemplate
     public void SetNextIdentification(ushort identification) => Volatile.Write(ref _identification.Value, identification - 1);
 
     /// <summary>What the outer header inherits from an inner packet; read before the inner packet is encrypted.</summary>
+    /// <param name="inner">A measured inner IPv4 or IPv6 packet (at least 20 bytes).</param>
     public static InnerFields ReadInner(ReadOnlySpan<byte> inner)
     {
-        if (inner[0] >> 4 == 6)
+        if (inner.Length < IPv4Header.MinLength)
         {
-            uint first = BinaryPrimitives.ReadUInt32BigEndian(inner);
-            return new InnerFields((byte)(first >> 20), false, first & 0xFFFFF);
+            ThrowHelper.ThrowArgumentOutOfRange(nameof(inner), "The inner packet was not measured: shorter than an IPv4 header.");
         }
 
-        bool dontFragment = (BinaryPrimitives.ReadUInt16BigEndian(inner[IPv4Header.Field.FlagsFragmentOffset..]) & IPv4Header.DontFragmentFlag) != 0;
-        return new InnerFields(inner[IPv4Header.Field.Tos], dontFragment, 0);
+        // Each read takes only its own field, so a header the caller has just written is forwarded from its stores.
+        ref byte header = ref MemoryMarshal.GetReference(inner);
+        if (header >> 4 == IPv6Header.Version)
+        {
+            uint first = BigEndian(Unsafe.ReadUnaligned<uint>(ref header));
+            return new InnerFields((byte)(first >> 20), false, first & 0xFFFFF, true);
+        }
+
+        ushort flags = BigEndian(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref header, IPv4Header.Field.FlagsFragmentOffset)));
+        return new InnerFields(Unsafe.Add(ref header, IPv4Header.Field.Tos), (flags & IPv4Header.DontFragmentFlag) != 0, 0, false);
     }
 
     /// <summary>
@@ -115,48 +159,54 @@ internal sealed class OuterHeaderTemplate
     public void SetIdentificationOffset(ushort offset) => Volatile.Write(ref _identification.Value, offset);
 
     /// <summary>
-    /// Writes the outer header at the start of <paramref name="packet"/> (the whole outer packet), with
-    /// <paramref name="protocol"/> next and, for IPv4, <paramref name="identification"/> from <see cref="NextIdentification"/>.
+    /// Writes the outer header at the start of <paramref name="packet"/> (the whole outer packet, at most 65,535 bytes
+    /// for IPv4 and 40 + 65,535 for IPv6, which the callers check), with, for IPv4, <paramref name="identification"/>.
     /// </summary>
-
-    public void Write(Span<byte> packet, byte protocol, InnerFields inner, ushort identification)
+    public void Write(Span<byte> packet, InnerFields inner, ushort identification)
     {
-        byte trafficClass = GetTrafficClass(inner.TrafficClass);
+        uint trafficClass = GetTrafficClass(inner.TrafficClass);
         if (IsIPv6)
         {
             uint flowLabel = _copyFlowLabel ? inner.FlowLabel : 0;
-            BinaryPrimitives.WriteUInt32BigEndian(packet, (6u << 28) | ((uint)trafficClass << 20) | flowLabel);
+            BinaryPrimitives.WriteUInt32BigEndian(packet, (6u << 28) | (trafficClass << 20) | flowLabel);
             BinaryPrimitives.WriteUInt16BigEndian(packet[IPv6Header.Field.PayloadLength..], (ushort)(packet.Length - IPv6Header.Length));
-            packet[IPv6Header.Field.NextHeader] = protocol;
+            packet[IPv6Header.Field.NextHeader] = Protocol;
             packet[IPv6Header.Field.HopLimit] = _hopLimit;
             _source.CopyTo(packet[IPv6Header.Field.Source..]);
             _destination.CopyTo(packet[IPv6Header.Field.Destination..]);
             return;
         }
 
-        bool dontFragment = _dontFragment switch
+        if ((uint)packet.Length - IPv4Header.MinLength > ushort.MaxValue - IPv4Header.MinLength)
         {
-            DontFragmentPolicy.Set => true,
-            DontFragmentPolicy.Clear => false,
-            _ => inner.DontFragment,
-        };
-        // Version/IHL and TOS, total length, identification, flags (fragment offset 0); TTL and protocol; checksum.
-        ushort versionTos = (ushort)(0x4500 | trafficClass);
-        ushort totalLength = (ushort)packet.Length;
-        ushort flags = dontFragment ? IPv4Header.DontFragmentFlag : (ushort)0;
-        ushort ttlProtocol = (ushort)((_hopLimit << 8) | protocol);
-        uint sum = _ipv4AddressSum + versionTos + totalLength + identification + flags + ttlProtocol;
-        ushort checksum = InternetChecksum.Finish(sum);
-        _ = packet[IPv4Header.MinLength - 1];
-        BinaryPrimitives.WriteUInt64BigEndian(packet, ((ulong)versionTos << 48) | ((ulong)totalLength << 32) | ((ulong)identification << 16) | flags);
-        BinaryPrimitives.WriteUInt32BigEndian(packet[IPv4Header.Field.TimeToLive..], ((uint)ttlProtocol << 16) | checksum);
-        BinaryPrimitives.WriteUInt64LittleEndian(packet[IPv4Header.Field.Source..], BitConverter.IsLittleEndian ? _ipv4Addresses : BinaryPrimitives.ReverseEndianness(_ipv4Addresses));
+            ThrowOuterLength(packet.Length);
+        }
+
+        // Version/IHL and TOS, total length, identification, flags (fragment offset 0); TTL and protocol; checksum; the
+        // addresses. Summed from the values in registers, not from the bytes stored.
+        uint totalLength = (uint)packet.Length;
+        uint dontFragment = inner.DontFragment ? _copiedDontFragment : 0u;
+        ushort checksum = InternetChecksum.Finish(_ipv4FixedSum + trafficClass + totalLength + identification + dontFragment);
+        ulong firstWords = _ipv4FixedFirstWords | ((ulong)trafficClass << 48) | ((ulong)totalLength << 32) | ((ulong)identification << 16) | dontFragment;
+        ref byte header = ref MemoryMarshal.GetReference(packet);
+        Unsafe.WriteUnaligned(ref header, BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(firstWords) : firstWords);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref header, IPv4Header.Field.TimeToLive), BigEndian(_ipv4TtlProtocolWord | checksum));
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref header, IPv4Header.Field.Source), _ipv4Addresses);
     }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowOuterLength(int length) =>
+        throw new ArgumentOutOfRangeException("packet", $"An outer IPv4 packet is 20 to 65,535 bytes; got {length}.");
+
+    private static uint BigEndian(uint value) => BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(value) : value;
+
+    private static ushort BigEndian(ushort value) => BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(value) : value;
 
     /// <summary>The outer TOS / traffic class for an inner one: DSCP copied if configured, ECN by RFC 6040 normal mode.</summary>
     public byte GetTrafficClass(byte innerTrafficClass) =>
-        (byte)((_copyDscp ? innerTrafficClass & 0xFC : 0) | EcnTunneling.Encapsulate((byte)(innerTrafficClass & 3)));
+        (byte)((innerTrafficClass & _copiedTosBits) | EcnTunneling.Encapsulate((byte)(innerTrafficClass & 3)));
 
-    /// <summary>The inner packet's traffic class (or TOS), DF bit and flow label.</summary>
-    internal readonly record struct InnerFields(byte TrafficClass, bool DontFragment, uint FlowLabel);
+    /// <summary>The inner packet's traffic class (or TOS), DF bit and flow label, and whether it is IPv6.</summary>
+    internal readonly record struct InnerFields(byte TrafficClass, bool DontFragment, uint FlowLabel, bool IsIPv6);
 }

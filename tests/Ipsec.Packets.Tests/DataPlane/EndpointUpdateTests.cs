@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
+using Ipsec.Packets.Wire;
 using NUnit.Framework;
 
 namespace Ipsec.Packets.Tests.DataPlane;
@@ -29,6 +30,7 @@ public class EndpointUpdateTests
         inner.CopyTo(buffer, 128);
         sender.Protect(buffer, 128, inner.Length, out EspProcessResult result);
         Assert.That(buffer.AsSpan(result.Offset + 16, 4).ToArray(), Is.EqualTo(new byte[] { 203, 0, 113, 77 }), "outer destination");
+        Assert.That(InternetChecksum.IsValid(buffer.AsSpan(result.Offset, 20)), Is.True, "outer checksum over the new address");
         Assert.That(BinaryPrimitives.ReadUInt16BigEndian(buffer.AsSpan(result.Offset + 22)), Is.EqualTo(31000), "UDP destination port");
         Assert.That(BinaryPrimitives.ReadUInt16BigEndian(buffer.AsSpan(result.Offset + 20)), Is.EqualTo(4501), "our port unchanged");
     }

@@ -331,4 +331,30 @@ public class EspProcessorTests
         }));
         Assert.Throws<ArgumentException>(() => _ = new EspProcessor(sa, new EspProcessorOptions { Mode = IpsecMode.Transport, NatOriginalSource = IPAddress.Loopback }));
     }
+
+    [TestCase(IpsecMode.Tunnel)]
+    [TestCase(IpsecMode.Transport)]
+    public void TheLastSequenceNumberIsSentOnceAndThenEveryPacketIsRefusedAndCounted(IpsecMode mode)
+    {
+        // RFC 4303 §3.3.3: without ESN the counter never wraps; once 2^32 - 1 is sent the SA is exhausted.
+        EspProcessorOptions options = mode == IpsecMode.Tunnel ? Tunnel("192.0.2.1", "198.51.100.1") : new EspProcessorOptions { Mode = IpsecMode.Transport };
+        using var sender = new EspProcessor(Gcm.Create(lastSent: uint.MaxValue - 1), options);
+        byte[] packet = IPv4Packet();
+        (byte[] sent, EspProcessResult result) = Protect(sender, packet);
+        Assert.That(result.SequenceNumber, Is.EqualTo((ulong)uint.MaxValue));
+        Assert.That(sent, Is.Not.Empty);
+
+        var buffer = new byte[sender.MaximumHeadroom + packet.Length + sender.MaximumTailroom];
+        for (int attempt = 1; attempt <= 2; attempt++)
+        {
+            packet.CopyTo(buffer, sender.MaximumHeadroom);
+            Assert.That(sender.Protect(buffer, sender.MaximumHeadroom, packet.Length, out result), Is.EqualTo(IpsecStatus.SequenceExhausted));
+            Assert.That(result, Is.EqualTo(default(EspProcessResult)));
+            Assert.That(buffer.AsSpan(sender.MaximumHeadroom, packet.Length).ToArray(), Is.EqualTo(packet), "a refused packet is left alone");
+            Assert.That(sender.SecurityAssociation.Statistics.SequenceExhaustedDrops, Is.EqualTo(attempt));
+        }
+
+        Assert.That(sender.SecurityAssociation.Statistics.PacketsProtected, Is.EqualTo(1));
+        Assert.That(sender.SecurityAssociation.OutboundSequenceNumber, Is.EqualTo((ulong)uint.MaxValue));
+    }
 }
