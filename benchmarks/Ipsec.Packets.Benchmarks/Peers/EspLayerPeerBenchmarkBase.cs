@@ -25,7 +25,10 @@ public abstract class EspLayerPeerBenchmarkBase
 
     private EspSecurityAssociation _sender = null!;
     private EspSecurityAssociation _receiver = null!;
+    private EspSecurityAssociation _forgeryReceiver = null!;
     private byte[][] _ring = null!;
+    private byte[][] _forgedRing = null!;
+    private int _nextForged;
     private byte[] _protected = null!;
     private int _next;
 
@@ -68,14 +71,18 @@ public abstract class EspLayerPeerBenchmarkBase
         EspSecurityAssociationOptions options = Suite.Options(0x1000, 4096, extendedSequenceNumbers: true);
         _sender = new EspSecurityAssociation(options);
         _receiver = new EspSecurityAssociation(options);
+        _forgeryReceiver = new EspSecurityAssociation(options);
         _protected = new byte[_sender.GetProtectedLength(PayloadSize, NextHeader)];
         _ring = new byte[RingSize][];
+        _forgedRing = new byte[RingSize][];
         using (var ringSender = new EspSecurityAssociation(options))
         {
             for (int i = 0; i < RingSize; i++)
             {
                 _ring[i] = new byte[_protected.Length];
                 BenchmarkPackets.Expect(ringSender.Protect(Payload, NextHeader, _ring[i], out _), IpsecStatus.Success, "ring protect");
+                _forgedRing[i] = (byte[])_ring[i].Clone();
+                _forgedRing[i][^1] ^= 0x01;
             }
         }
 
@@ -83,6 +90,7 @@ public abstract class EspLayerPeerBenchmarkBase
         SetupPeers(Suite.EncryptionKey[..KeyLength]);
         BenchmarkPackets.Expect(EspLayerProtect(), IpsecStatus.Success, "ESP-layer protect");
         BenchmarkPackets.Expect(EspLayerUnprotect(), IpsecStatus.Success, "ESP-layer unprotect");
+        BenchmarkPackets.Expect(EspLayerUnprotectForged(), IpsecStatus.AuthenticationFailed, "ESP-layer unprotect, forged");
     }
 
     [GlobalCleanup]
@@ -91,6 +99,7 @@ public abstract class EspLayerPeerBenchmarkBase
         CleanupPeers();
         _sender.Dispose();
         _receiver.Dispose();
+        _forgeryReceiver.Dispose();
     }
 
     [Benchmark(Description = "ours: ESP-layer protect")]
@@ -112,6 +121,19 @@ public abstract class EspLayerPeerBenchmarkBase
             _receiver.ResetReplayWindow();
         }
 
+        return status;
+    }
+
+    /// <summary>
+    /// Unprotect of the next packet of a ring of 128 forgeries (the ring's packets with the ICV's last bit flipped) into a
+    /// separate buffer, at an SA of its own that sees only forgeries (a flood): each is refused with AuthenticationFailed.
+    /// </summary>
+    [Benchmark(Description = "ours: ESP-layer unprotect, forged")]
+    [BenchmarkCategory(Unprotect)]
+    public IpsecStatus EspLayerUnprotectForged()
+    {
+        IpsecStatus status = _forgeryReceiver.Unprotect(_forgedRing[_nextForged], Output, out _);
+        _nextForged = _nextForged == RingSize - 1 ? 0 : _nextForged + 1;
         return status;
     }
 

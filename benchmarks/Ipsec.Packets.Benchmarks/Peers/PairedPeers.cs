@@ -49,6 +49,22 @@ internal static class PairedPeers
                 [() => chacha.NSecEncrypt(), () => chacha.BclEncrypt()], [() => chacha.NSecDecrypt(), () => chacha.BclDecrypt()]);
         }
 
+        Console.WriteLine();
+        Console.WriteLine("| suite | payload | ours unprotect, valid | ours unprotect, forged (a flood) | forged / valid |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        foreach (int size in s_sizes)
+        {
+            if (only is not null && only != size.ToString(CultureInfo.InvariantCulture))
+            {
+                continue;
+            }
+
+            var gcm256 = new EspLayerAesGcm256PeerBenchmarks { PayloadSize = size };
+            MeasurePair("AES-GCM-256", size, gcm256.Setup, gcm256.Cleanup, rounds, () => gcm256.EspLayerUnprotect(), () => gcm256.EspLayerUnprotectForged());
+            var chacha = new EspLayerChaCha20Poly1305PeerBenchmarks { PayloadSize = size };
+            MeasurePair("ChaCha20-Poly1305", size, chacha.Setup, chacha.Cleanup, rounds, () => chacha.EspLayerUnprotect(), () => chacha.EspLayerUnprotectForged());
+        }
+
         if (only is not null && only != "tunnel")
         {
             return;
@@ -86,6 +102,22 @@ internal static class PairedPeers
             double[] fastestDecrypt = FastestPerRound(times, 2 + peerEncrypt.Length, peerDecrypt.Length);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {suite} | {size} B | {Median(times[0]):F0} | {Median(fastestEncrypt):F0} | {RatioText(times[0], fastestEncrypt)} | {Median(times[1]):F0} | {Median(fastestDecrypt):F0} | {RatioText(times[1], fastestDecrypt)} |"));
+        }
+        finally
+        {
+            cleanup();
+        }
+    }
+
+    /// <summary>Two rows of ours interleaved: their medians and the median of the rounds' ratios (second / first).</summary>
+    private static void MeasurePair(string suite, int size, Action setup, Action cleanup, int rounds, Action first, Action second)
+    {
+        setup();
+        try
+        {
+            double[][] times = Interleave(rounds, [first, second]);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {suite} | {size} B | {Median(times[0]):F0} | {Median(times[1]):F0} | {RatioText(times[1], times[0])} |"));
         }
         finally
         {

@@ -37,6 +37,17 @@ internal abstract class AeadTransform : IDisposable
         ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
         ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext);
 
+    /// <summary>
+    /// <see cref="TryOpen"/> that checks the whole tag before it decrypts any byte, also into separate memory, so a
+    /// forgery costs only the authentication pass. The transforms that always work so return <see cref="TryOpen"/>;
+    /// AES-GCM, which into separate memory decrypts while it hashes (one pass, cheaper for genuine packets), overrides it.
+    /// </summary>
+    /// <returns>As <see cref="TryOpen"/>; on a mismatch a separate <paramref name="plaintext"/> is left untouched.</returns>
+    public virtual bool TryOpenVerifyingFirst(
+        ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
+        ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext) =>
+        TryOpen(iv, aadHead, aadTail, ciphertext, tag, plaintext);
+
     /// <summary>Zeroes the key material.</summary>
     public abstract void Dispose();
 }

@@ -70,12 +70,15 @@ internal static class AesGcmPipelined
 
     /// <summary>
     /// Verifies <paramref name="tag"/> over the AAD and <paramref name="ciphertext"/> under <paramref name="j0"/> and, when
-    /// it matches, decrypts into <paramref name="plaintext"/> (the same memory or separate). On a mismatch the plaintext is
-    /// as it was (in place) or cleared (separate memory), and false is returned.
+    /// it matches, decrypts into <paramref name="plaintext"/> (the same memory or separate). Into separate memory it
+    /// decrypts while it hashes (one pass) unless <paramref name="verifyFirst"/>; in place, or with
+    /// <paramref name="verifyFirst"/>, it hashes first and decrypts only a packet that verified. On a mismatch the
+    /// plaintext is as it was (in place, or verified first) or cleared (one pass), and false is returned.
     /// </summary>
     public static bool TryOpen(
         AesNiBlockCipher aes, GhashClmul ghash, Vector128<byte> j0,
-        ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext)
+        ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext,
+        bool verifyFirst = false)
     {
         Vector128<ulong> y = ghash.AbsorbAad(aadHead, aadTail);
         ref Vector128<byte> k = ref MemoryMarshal.GetArrayDataReference(aes.EncryptionKeys);
@@ -87,7 +90,7 @@ internal static class AesGcmPipelined
         ref byte dst = ref MemoryMarshal.GetReference(plaintext);
         int groups = ciphertext.Length >> 7;
         int done = groups << 7;
-        bool onePass = !ciphertext.Overlaps(plaintext);
+        bool onePass = !verifyFirst && !ciphertext.Overlaps(plaintext);
         int pendingBlocks = Math.Min(groups, 2) << 3;
         if (onePass)
         {

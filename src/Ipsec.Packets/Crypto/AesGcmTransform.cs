@@ -113,10 +113,20 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
         }
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
     public override bool TryOpen(
         ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
-        ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext)
+        ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext) =>
+        Open(iv, aadHead, aadTail, ciphertext, tag, plaintext, verifyFirst: false);
+
+    public override bool TryOpenVerifyingFirst(
+        ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
+        ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext) =>
+        Open(iv, aadHead, aadTail, ciphertext, tag, plaintext, verifyFirst: true);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool Open(
+        ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail,
+        ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext, bool verifyFirst)
     {
         Vector128<byte> j0 = CounterBlock(iv, 0x01000000);
         KeyMaterial.CheckInOut(ciphertext, plaintext, nameof(plaintext));
@@ -132,7 +142,7 @@ internal sealed class AesGcmTransform : AeadTransform, IKeyMaterialOwner
 
         if (_aesNi is not null && _clmul is not null)
         {
-            return AesGcmPipelined.TryOpen(_aesNi, _clmul, j0, aadHead, aadTail, ciphertext, tag, plaintext);
+            return AesGcmPipelined.TryOpen(_aesNi, _clmul, j0, aadHead, aadTail, ciphertext, tag, plaintext, verifyFirst);
         }
 
         Vector128<byte> full = _ghash.Compute(aadHead, aadTail, ciphertext) ^ _aes.EncryptBlock(j0);

@@ -36,6 +36,7 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
     private readonly OutboundSequenceCounter _outbound;
     private readonly AntiReplayWindow _window;
     private readonly SecurityAssociationCounters _counters = new();
+    private readonly ForgeryResponse _forgeryResponse = new();
     private readonly int _ivSize;
     private readonly int _icvSize;
     private readonly int _blockSize;
@@ -479,7 +480,10 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
 
         Span<byte> plain = destination[..encrypted.Length];
         icvChecks = 1;
-        if (!Authenticate(esp, packet, plain, inPlace, sequenceNumber))
+
+        // After a forgery, verify before decrypting (see ForgeryResponse); in place that is always so.
+        bool verifyFirst = !inPlace && _forgeryResponse.VerifyFirst;
+        if (!Authenticate(esp, packet, plain, inPlace, verifyFirst, sequenceNumber))
         {
             // RFC 4303 Appendix A: a packet left of the window is placed in the next epoch. A late genuine packet then fails
             // the ICV; one more check under the current epoch tells it (too old: Replayed) from a forgery.
@@ -487,7 +491,7 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
             if (lateSequenceNumber != 0)
             {
                 icvChecks = 2;
-                if (Authenticate(esp, packet, plain, inPlace, lateSequenceNumber))
+                if (Authenticate(esp, packet, plain, inPlace, verifyFirst, lateSequenceNumber))
                 {
                     plain.Clear();
                     Interlocked.Increment(ref _counters.ReplayDrops);
@@ -496,7 +500,13 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
             }
 
             Interlocked.Increment(ref _counters.AuthenticationFailures);
+            _forgeryResponse.Forged();
             return IpsecStatus.AuthenticationFailed;
+        }
+
+        if (verifyFirst)
+        {
+            _forgeryResponse.VerifiedFirst();
         }
 
         if (_aead is null)
@@ -557,9 +567,10 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
 
     /// <summary>
     /// Checks the ICV under <paramref name="sequenceNumber"/>; an AEAD decrypts into <paramref name="plain"/> when it
-    /// verifies (and leaves it untouched otherwise), other algorithms only verify.
+    /// verifies (otherwise leaving no plaintext there: untouched, or cleared after a one-pass open), other algorithms only
+    /// verify. <paramref name="verifyFirst"/> asks the AEAD to check the whole tag before it decrypts anything.
     /// </summary>
-    private bool Authenticate(in EspPacket esp, ReadOnlySpan<byte> packet, Span<byte> plain, bool inPlace, ulong sequenceNumber)
+    private bool Authenticate(in EspPacket esp, ReadOnlySpan<byte> packet, Span<byte> plain, bool inPlace, bool verifyFirst, ulong sequenceNumber)
     {
         ReadOnlySpan<byte> encrypted = esp.EncryptedData;
         if (_aead is not null)
@@ -593,7 +604,9 @@ public sealed class EspSecurityAssociation : ISecurityAssociation
                 return true;
             }
 
-            return _aead.TryOpen(nonceIv, aad, default, encrypted, esp.Icv, plain);
+            return verifyFirst
+                ? _aead.TryOpenVerifyingFirst(nonceIv, aad, default, encrypted, esp.Icv, plain)
+                : _aead.TryOpen(nonceIv, aad, default, encrypted, esp.Icv, plain);
         }
 
         if (_integrity is null)

@@ -10,7 +10,7 @@ namespace Ipsec.Packets.Tests.Crypto;
 /// <summary>
 /// The carry-less GHASH at each width it can take: sixteen blocks per step (512-bit VPCLMULQDQ), eight (256-bit) and four
 /// (128-bit PCLMULQDQ, the path for CPUs without VPCLMULQDQ), each against the BCL's AES-GCM at every length 0..2200 and
-/// against the portable GHASH.
+/// against the portable GHASH; the open in one pass, in place and verifying first.
 /// </summary>
 [NonParallelizable]
 public class GhashWidthTests
@@ -101,6 +101,9 @@ public class GhashWidthTests
             byte[] inPlace = (byte[])ciphertext.Clone();
             Assert.That(aead.TryOpen(iv, aad.AsSpan(0, 4), aad.AsSpan(4), inPlace, tag, inPlace), Is.True, $"open in place at length {length}");
             Assert.That(inPlace, Is.EqualTo(plaintext), $"plaintext in place at length {length}");
+            byte[] verifiedFirst = new byte[length];
+            Assert.That(aead.TryOpenVerifyingFirst(iv, aad.AsSpan(0, 4), aad.AsSpan(4), ciphertext, tag, verifiedFirst), Is.True, $"open verifying first at length {length}");
+            Assert.That(verifiedFirst, Is.EqualTo(plaintext), $"plaintext verified first at length {length}");
 
             // A forged tag: a separate destination holds no plaintext (the short path leaves it untouched, one pass clears
             // what it decrypted while hashing); an in-place ciphertext is left exactly as it came (hashed, not decrypted).
@@ -110,6 +113,9 @@ public class GhashWidthTests
             Assert.That(
                 opened.AsSpan().IndexOfAnyExcept((byte)0) == -1 || opened.AsSpan().IndexOfAnyExcept((byte)0xA5) == -1, Is.True,
                 $"destination untouched or cleared after a forged tag at length {length}");
+            verifiedFirst.AsSpan().Fill(0xA5);
+            Assert.That(aead.TryOpenVerifyingFirst(iv, aad.AsSpan(0, 4), aad.AsSpan(4), ciphertext, tag, verifiedFirst), Is.False, $"forged tag verifying first at length {length}");
+            Assert.That(verifiedFirst.AsSpan().IndexOfAnyExcept((byte)0xA5), Is.EqualTo(-1), $"nothing written before the forged tag was found at length {length}");
             inPlace = (byte[])ciphertext.Clone();
             Assert.That(aead.TryOpen(iv, aad.AsSpan(0, 4), aad.AsSpan(4), inPlace, tag, inPlace), Is.False, $"forged tag in place at length {length}");
             Assert.That(inPlace, Is.EqualTo(ciphertext), $"ciphertext untouched after a forged tag in place at length {length}");
