@@ -165,6 +165,23 @@ public class AeadContractTests
     }
 
     [TestCaseSource(nameof(Algorithms))]
+    public void OpeningVerifyingFirstDecryptsGenuineTextAndNeverWritesForAForgery(EncryptionAlgorithm algorithm, Engine engine)
+    {
+        foreach (int length in new[] { 0, 61, 255, 256, 1_400, 9_000 })
+        {
+            using var f = new Fixture(algorithm, engine, length);
+            byte[] output = new byte[f.Plaintext.Length];
+            Assert.That(f.Aead.TryOpenVerifyingFirst(f.Iv, f.AadHead, f.AadTail, f.Ciphertext, f.Tag, output), Is.True, $"genuine, {length} bytes");
+            Assert.That(output, Is.EqualTo(f.Plaintext), $"plaintext, {length} bytes");
+            byte[] forged = (byte[])f.Tag.Clone();
+            forged[^1] ^= 0x80;
+            Array.Fill(output, (byte)0xA5);
+            Assert.That(f.Aead.TryOpenVerifyingFirst(f.Iv, f.AadHead, f.AadTail, f.Ciphertext, forged, output), Is.False, $"forged, {length} bytes");
+            Assert.That(output, Is.All.EqualTo((byte)0xA5), $"output written for a forgery, {length} bytes");
+        }
+    }
+
+    [TestCaseSource(nameof(Algorithms))]
     public void AllocatesNothingPerCall(EncryptionAlgorithm algorithm, Engine engine)
     {
         using var f = new Fixture(algorithm, engine, length: 1400);
@@ -177,6 +194,8 @@ public class AeadContractTests
         Assert.That(Allocations.Measure(() => f.Aead.Seal(f.Iv, f.AadHead, f.AadTail, f.Plaintext, ciphertext, tag)), Is.Zero, "Seal");
         Assert.That(Allocations.Measure(() => sink &= f.Aead.TryOpen(f.Iv, f.AadHead, f.AadTail, f.Ciphertext, f.Tag, output)), Is.Zero, "TryOpen");
         Assert.That(Allocations.Measure(() => sink &= !f.Aead.TryOpen(f.Iv, f.AadHead, f.AadTail, f.Ciphertext, forged, output)), Is.Zero, "TryOpen forged");
+        Assert.That(Allocations.Measure(() => sink &= f.Aead.TryOpenVerifyingFirst(f.Iv, f.AadHead, f.AadTail, f.Ciphertext, f.Tag, output)), Is.Zero, "TryOpenVerifyingFirst");
+        Assert.That(Allocations.Measure(() => sink &= !f.Aead.TryOpenVerifyingFirst(f.Iv, f.AadHead, f.AadTail, f.Ciphertext, forged, output)), Is.Zero, "TryOpenVerifyingFirst forged");
         Assert.That(sink, Is.True);
     }
 
