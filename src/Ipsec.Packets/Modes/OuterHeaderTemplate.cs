@@ -18,6 +18,9 @@ namespace Ipsec.Packets.Modes;
 /// </summary>
 internal sealed class OuterHeaderTemplate
 {
+    /// <summary>Version 4, IHL 5: the first byte of an outer IPv4 header (no options).</summary>
+    private const ulong IPv4VersionIhl = 0x45;
+
     private readonly byte[] _source;
     private readonly byte[] _destination;
     private readonly byte _hopLimit;
@@ -105,9 +108,6 @@ internal sealed class OuterHeaderTemplate
 
     /// <summary>This template with other outer addresses, of its family (4 or 16 bytes each, network order).</summary>
     public OuterHeaderTemplate WithAddresses(byte[] source, byte[] destination) => new(this, source, destination);
-
-    /// <summary>Version 4, IHL 5: the first byte of an outer IPv4 header (no options).</summary>
-    private const ulong IPv4VersionIhl = 0x45;
 
     /// <summary>The protocol the outer header carries (its IPv4 Protocol or IPv6 Next Header).</summary>
     public byte Protocol { get; }
