@@ -358,6 +358,7 @@ public sealed partial class EspProcessor : ISecurityAssociation
     private IpsecStatus ProtectTransport(Span<byte> buffer, int offset, int packetLength, out EspProcessResult result)
     {
         result = default;
+        _sa.ThrowIfDisposed();   // before the header moves: a disposed SA leaves the packet as it was
         Span<byte> packet = buffer.Slice(offset, packetLength);
         bool isIPv6 = packet[0] >> 4 == 6;
         IpsecStatus found = TransportInsertion.TryFind(packet, _options.DestinationOptionsPlacement, out int prefixLength, out int nextHeaderField);

@@ -111,7 +111,11 @@ public class KeyHygieneTests
         Assert.That(sender.SecurityAssociation.ToString(), Does.Contain("ESP SA"));
         var buffer = new byte[sender.MaximumHeadroom + inner.Length + sender.MaximumTailroom];
         inner.CopyTo(buffer, sender.MaximumHeadroom);
+        byte[] before = (byte[])buffer.Clone();
+        ulong sequenceNumber = sender.SecurityAssociation.OutboundSequenceNumber;
         Assert.Throws<ObjectDisposedException>(() => sender.Protect(buffer, sender.MaximumHeadroom, inner.Length, out _));
+        Assert.That(buffer, Is.EqualTo(before), "refused before any byte of the packet was written");
+        Assert.That(sender.SecurityAssociation.OutboundSequenceNumber, Is.EqualTo(sequenceNumber), "no sequence number spent");
         Assert.Throws<ObjectDisposedException>(() => receiver.Unprotect(packet, 0, packet.Length, out _));
     }
 
