@@ -18,18 +18,18 @@ internal static class IPPacketBounds
         if (bytes.Length < IPv4Header.MinLength)
         {
             // Shorter than any IPv4 or IPv6 header: cut short if it says it is IP, otherwise not IP at all.
-            status = bytes.IsEmpty || bytes[0] >> 4 is IPv4Header.Version or IPv6Header.Version ? IpsecStatus.Truncated : IpsecStatus.Malformed;
+            status = bytes.IsEmpty || Version(bytes[0]) is IPv4Header.Version or IPv6Header.Version ? IpsecStatus.Truncated : IpsecStatus.Malformed;
             return false;
         }
 
         // At least 20 bytes from here: the fixed-offset reads below stay inside them. Each reads only its own field, so a
         // header just written by the caller is forwarded from its stores.
         ref byte header = ref MemoryMarshal.GetReference(bytes);
-        int versionIhl = header;
+        int version = Version(header);
         int length;
-        if (versionIhl >> 4 == IPv4Header.Version)
+        if (version == IPv4Header.Version)
         {
-            int headerLength = (versionIhl & 0xF) * 4;
+            int headerLength = (header & 0xF) * 4;
             length = ReadUInt16BigEndian(ref header, IPv4Header.Field.TotalLength);
             if (headerLength < IPv4Header.MinLength || length < headerLength)
             {
@@ -37,7 +37,7 @@ internal static class IPPacketBounds
                 return false;
             }
         }
-        else if (versionIhl >> 4 == IPv6Header.Version)
+        else if (version == IPv6Header.Version)
         {
             if (bytes.Length < IPv6Header.Length)
             {
@@ -64,10 +64,11 @@ internal static class IPPacketBounds
         return true;
     }
 
+    /// <summary>The IP version: the high four bits of the first byte.</summary>
+    private static int Version(byte first) => first >> 4;
+
+    /// <summary>The big-endian 16-bit field at <paramref name="offset"/> (within the 20 bytes checked).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int ReadUInt16BigEndian(ref byte header, int offset)
-    {
-        ushort value = Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref header, offset));
-        return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(value) : value;
-    }
+    private static int ReadUInt16BigEndian(ref byte header, int offset) =>
+        BinaryPrimitives.ReadUInt16BigEndian(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref header, offset), sizeof(ushort)));
 }
