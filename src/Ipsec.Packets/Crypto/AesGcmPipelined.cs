@@ -78,7 +78,7 @@ internal static class AesGcmPipelined
     public static bool TryOpen(
         AesNiBlockCipher aes, GhashClmul ghash, Vector128<byte> j0,
         ReadOnlySpan<byte> aadHead, ReadOnlySpan<byte> aadTail, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext,
-        bool verifyFirst = false)
+        bool verifyFirst)
     {
         Vector128<ulong> y = ghash.AbsorbAad(aadHead, aadTail);
         ref Vector128<byte> k = ref MemoryMarshal.GetArrayDataReference(aes.EncryptionKeys);

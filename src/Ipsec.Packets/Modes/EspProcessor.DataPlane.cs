@@ -79,7 +79,6 @@ public sealed partial class EspProcessor
     {
         ArgumentOutOfRangeException.ThrowIfNegative(pathMtu);
         Volatile.Write(ref _pathMtu, pathMtu);
-        Volatile.Write(ref _outerLengthCap, OuterLengthCap(pathMtu));
     }
 
     /// <summary>The largest inner packet that fits the current <see cref="PathMtu"/>, in bytes; 0 when there is no limit.</summary>
@@ -160,7 +159,7 @@ public sealed partial class EspProcessor
 
         // Pass 1: validate and size every packet, reading what the outer header inherits before anything is encrypted.
         TunnelEndpoints endpoints = Volatile.Read(ref _endpoints);
-        int outerLengthCap = Volatile.Read(ref _outerLengthCap);
+        int outerLengthCap = LengthCap(Volatile.Read(ref _pathMtu), _outerIsIPv6);
         int outerLength = _outerHeaderLength;
         int headerLength = _sa.HeaderLength;
         int ready = 0;

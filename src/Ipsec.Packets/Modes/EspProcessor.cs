@@ -40,13 +40,6 @@ public sealed partial class EspProcessor : ISecurityAssociation
     // may change, their family may not).
     private readonly int _outerHeaderLength;
 
-    // The longest outer packet the outer header's 16-bit length field describes: 65,535 bytes for IPv4, 40 + 65,535 for
-    // IPv6 (no jumbograms). Larger packets are refused as MtuExceeded whatever the path MTU.
-    private readonly int _outerLengthLimit;
-
-    // The longest outer packet tunnel mode sends: the path MTU when set and smaller, else the limit above. Kept beside
-    // the path MTU (which reads back as set) so each packet makes one comparison.
-    private int _outerLengthCap;
     private TunnelEndpoints _endpoints;
     private int _pathMtu;
     private readonly byte[] _natOriginalSource;
@@ -100,8 +93,6 @@ public sealed partial class EspProcessor : ISecurityAssociation
 
         _pathMtu = options.Mtu;
         _outerHeaderLength = OuterHeaderLength + (_udpEncapsulation ? UdpHeaderLength : 0);
-        _outerLengthLimit = _outerIsIPv6 ? IPv6Header.Length + ushort.MaxValue : ushort.MaxValue;
-        _outerLengthCap = OuterLengthCap(options.Mtu);
     }
 
     /// <summary>The SA.</summary>
@@ -310,7 +301,7 @@ public sealed partial class EspProcessor : ISecurityAssociation
         int espLength = espHeaderLength + encryptedLength + sa.IcvSize;
         int total = _outerHeaderLength + espLength;
         int start = offset - espHeaderLength - _outerHeaderLength;
-        int outerLengthCap = Volatile.Read(ref _outerLengthCap);
+        int outerLengthCap = LengthCap(Volatile.Read(ref _pathMtu), _outerIsIPv6);
         if (total > outerLengthCap)
         {
             result = new EspProcessResult(0, total, 0, false, GetInnerMtu(outerLengthCap));
@@ -374,7 +365,7 @@ public sealed partial class EspProcessor : ISecurityAssociation
         int total = prefixLength + udp + espLength;
         int start = offset - _sa.HeaderLength - udp;
         int pathMtu = Volatile.Read(ref _pathMtu);
-        int lengthCap = LengthCap(pathMtu, isIPv6 ? IPv6Header.Length + ushort.MaxValue : ushort.MaxValue);
+        int lengthCap = LengthCap(pathMtu, isIPv6);
         if (total > lengthCap)
         {
             result = new EspProcessResult(0, total, 0, false, GetInnerMtu(lengthCap));
@@ -425,14 +416,15 @@ public sealed partial class EspProcessor : ISecurityAssociation
         return IpsecStatus.Success;
     }
 
-    /// <summary>The longest outer packet for <paramref name="pathMtu"/> (0: no path MTU) in tunnel mode.</summary>
-    private int OuterLengthCap(int pathMtu) => LengthCap(pathMtu, _outerLengthLimit);
-
     /// <summary>
-    /// The longest packet to send: <paramref name="pathMtu"/> when set (not 0) and below <paramref name="lengthLimit"/>, the
-    /// most the IP header's 16-bit length field can state, which no path MTU lifts.
+    /// The longest packet to send: <paramref name="pathMtu"/> when set (not 0) and below what the IP header's 16-bit length
+    /// field can state (65,535 bytes for IPv4, 40 + 65,535 for IPv6, no jumbograms), a limit no path MTU lifts.
     /// </summary>
-    private static int LengthCap(int pathMtu, int lengthLimit) => pathMtu > 0 && pathMtu < lengthLimit ? pathMtu : lengthLimit;
+    private static int LengthCap(int pathMtu, bool isIPv6)
+    {
+        int lengthLimit = isIPv6 ? IPv6Header.Length + ushort.MaxValue : ushort.MaxValue;
+        return pathMtu > 0 && pathMtu < lengthLimit ? pathMtu : lengthLimit;
+    }
 
     /// <summary>The UDP header before ESP; checksum 0, which RFC 3948 §2.1 asks for over IPv4 (IPv6 fills it in after).</summary>
     private static void WriteUdpHeader(Span<byte> udp, int espLength, TunnelEndpoints endpoints)

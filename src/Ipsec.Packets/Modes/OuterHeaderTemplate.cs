@@ -27,18 +27,19 @@ internal sealed class OuterHeaderTemplate
     private readonly bool _copyFlowLabel;
     private readonly PaddedInt32 _identification;
 
-    // IPv4: the two addresses as the eight bytes they are on the wire, and their one's complement sum, so the header is
-    // written with three stores and its checksum summed from fields held in registers (no reload of bytes just stored).
+    // IPv4: the two addresses as the eight bytes they are on the wire, so the header is written with three stores and its
+    // checksum summed from fields held in registers (no reload of bytes just stored).
     private readonly ulong _ipv4Addresses;
-    private readonly uint _ipv4AddressSum;
 
     // IPv4, per packet without branches: the TOS bits copied from the inner packet (the DSCP when asked; the ECN bits are
     // always derived) and the DF bit when copied from it. Everything else is fixed per template: the first eight bytes
-    // but TOS, length, Identification and a copied DF; TTL and protocol; and the sum of the fixed words.
+    // but TOS, length, Identification and a copied DF; TTL and protocol; and the sums of the fixed words, without the
+    // addresses (kept when the addresses move) and with them.
     private readonly uint _copiedTosBits;
     private readonly uint _copiedDontFragment;
     private readonly ulong _ipv4FixedFirstWords;
     private readonly uint _ipv4TtlProtocolWord;
+    private readonly uint _ipv4FieldsSum;
     private readonly uint _ipv4FixedSum;
 
     /// <summary>Creates the template of a tunnel's outer header.</summary>
@@ -71,8 +72,8 @@ internal sealed class OuterHeaderTemplate
         _ipv4FixedFirstWords = (IPv4VersionIhl << 56) | fixedDontFragment;
         uint ttlProtocol = ((uint)hopLimit << 8) | Protocol;
         _ipv4TtlProtocolWord = ttlProtocol << 16;
-        (_ipv4Addresses, _ipv4AddressSum) = IPv4Addresses(_source, _destination);
-        _ipv4FixedSum = _ipv4AddressSum + ((uint)IPv4VersionIhl << 8) + fixedDontFragment + ttlProtocol;
+        _ipv4FieldsSum = ((uint)IPv4VersionIhl << 8) + fixedDontFragment + ttlProtocol;
+        (_ipv4Addresses, _ipv4FixedSum) = IPv4Addresses(_source, _destination, _ipv4FieldsSum);
     }
 
     /// <summary>A copy of <paramref name="previous"/> with other endpoint addresses (same family), sharing its IPv4 Identification counter.</summary>
@@ -89,11 +90,12 @@ internal sealed class OuterHeaderTemplate
         _copiedDontFragment = previous._copiedDontFragment;
         _ipv4FixedFirstWords = previous._ipv4FixedFirstWords;
         _ipv4TtlProtocolWord = previous._ipv4TtlProtocolWord;
-        (_ipv4Addresses, _ipv4AddressSum) = IPv4Addresses(source, destination);
-        _ipv4FixedSum = previous._ipv4FixedSum - previous._ipv4AddressSum + _ipv4AddressSum;
+        _ipv4FieldsSum = previous._ipv4FieldsSum;
+        (_ipv4Addresses, _ipv4FixedSum) = IPv4Addresses(source, destination, _ipv4FieldsSum);
     }
 
-    private static (ulong Addresses, uint Sum) IPv4Addresses(byte[] source, byte[] destination)
+    /// <summary>IPv4: the two addresses as eight bytes read in machine order, and <paramref name="fieldsSum"/> plus their sum.</summary>
+    private static (ulong Addresses, uint FixedSum) IPv4Addresses(byte[] source, byte[] destination, uint fieldsSum)
     {
         if (source.Length != 4)
         {
@@ -103,7 +105,7 @@ internal sealed class OuterHeaderTemplate
         Span<byte> both = stackalloc byte[8];
         source.CopyTo(both);
         destination.CopyTo(both[4..]);
-        return (BitConverter.ToUInt64(both), InternetChecksum.Accumulate(both));
+        return (BitConverter.ToUInt64(both), fieldsSum + InternetChecksum.Accumulate(both));
     }
 
     /// <summary>This template with other outer addresses, of its family (4 or 16 bytes each, network order).</summary>
