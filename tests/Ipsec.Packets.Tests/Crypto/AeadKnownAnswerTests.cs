@@ -66,6 +66,10 @@ public class AeadKnownAnswerTests
             bool ok = aead.TryOpen(iv, aad.AsSpan(0, split), aad.AsSpan(split), expected.AsSpan(0, plaintext.Length), expected.AsSpan(plaintext.Length), opened);
             Assert.That(ok, Is.True, $"open, AAD split at {split}");
             Assert.That(opened, Is.EqualTo(plaintext));
+            byte[] verifiedFirst = new byte[plaintext.Length];
+            ok = aead.TryOpenVerifyingFirst(iv, aad.AsSpan(0, split), aad.AsSpan(split), expected.AsSpan(0, plaintext.Length), expected.AsSpan(plaintext.Length), verifiedFirst);
+            Assert.That(ok, Is.True, $"open verifying first, AAD split at {split}");
+            Assert.That(verifiedFirst, Is.EqualTo(plaintext));
         }
     }
 
@@ -148,6 +152,9 @@ public class AeadKnownAnswerTests
         byte[] payload = v.Hex("plaintext_packet_hex");
         Assert.That(plaintext.AsSpan(0, payload.Length).ToArray(), Is.EqualTo(payload));
         Assert.That(plaintext[^1], Is.EqualTo((byte)v.Int("esp_next_header")));
+        byte[] verifiedFirst = new byte[ciphertext.Length];
+        Assert.That(aead.TryOpenVerifyingFirst(iv, aad, default, ciphertext, tag, verifiedFirst), Is.True, "open verifying first");
+        Assert.That(verifiedFirst, Is.EqualTo(plaintext));
 
         byte[] resealed = new byte[ciphertext.Length + 16];
         aead.Seal(iv, aad, default, plaintext, resealed.AsSpan(0, ciphertext.Length), resealed.AsSpan(ciphertext.Length));
